@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * mqdb_worker.h
+ *	  The broker background worker.
+ *
+ * IDENTIFICATION
+ *	  src/pg/mqdb_worker.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef MQDB_WORKER_H
+#define MQDB_WORKER_H
+
+#include "postgres.h"
+
+/* Register the broker worker; call from _PG_init during preload. */
+extern void mqdb_worker_register(void);
+
+/* Entry point named in the worker registration. */
+extern PGDLLEXPORT void mqdb_worker_main(Datum main_arg);
+
+#endif							/* MQDB_WORKER_H */
