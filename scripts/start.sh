@@ -40,7 +40,8 @@ if [ ! -e "$state" ]; then
 		mkdir -p "$state"
 	fi
 fi
-is_root && chown postgres:postgres "$state/" && chmod 700 "$state/"
+state=$(readlink -f "$state")
+if is_root; then chown postgres:postgres "$state" && chmod 700 "$state"; fi
 datadir=$state/pgdata
 logfile=$state/server.log
 sockdir=$state/run

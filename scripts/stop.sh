@@ -4,7 +4,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-datadir=$MQDB_ROOT/.data/pgdata
+datadir=$(readlink -f "$MQDB_ROOT/.data")/pgdata
 [ -f "$datadir/PG_VERSION" ] || die "no cluster in $datadir"
 if stop_cluster "$PG_SYSTEM_BINDIR" "$datadir"; then
 	say "stopped"
