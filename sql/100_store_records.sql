@@ -100,3 +100,17 @@ SELECT count(DISTINCT mqdb.new_id()) FROM generate_series(1, 1000);
 SELECT bool_and(a < b) AS increasing
   FROM (SELECT mqdb.new_id() AS a, (pg_sleep(0.002) IS NULL) AS s, mqdb.new_id() AS b
           FROM generate_series(1, 5)) t;
+
+-- drop_entity removes table and catalog rows; a later write starts afresh
+SELECT mqdb.add_constraint('gone', '{"type": "unique", "fields": ["k"]}'),
+       mqdb.create('gone', '{"id": "g1", "k": 1}') IS NOT NULL;
+SELECT mqdb.drop_entity('gone');
+SELECT to_regclass('mqdb_data.gone') AS table_left,
+       (SELECT count(*) FROM mqdb.entity_constraint WHERE entity = 'gone') AS constraints_left;
+SELECT mqdb.read('gone', 'g1');
+SELECT mqdb.drop_entity('gone');
+SELECT mqdb.create('gone', '{"id": "g1", "k": 1}'), mqdb.create('gone', '{"id": "g2", "k": 1}') IS NOT NULL AS no_constraint;
+-- a table dropped by hand takes its catalog rows along
+DROP TABLE mqdb_data.gone;
+SELECT count(*) AS registered FROM mqdb.entity WHERE name = 'gone';
+SELECT mqdb.create('gone', '{"id": "g3"}');

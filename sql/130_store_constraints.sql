@@ -203,7 +203,7 @@ SELECT mqdb.drop_constraint('posts', 'posts_author_id_authors_fk');
 SELECT mqdb.create('posts', '{"author_id": "anyone"}') ? 'id' AS references_free_again;
 SELECT attname FROM pg_attribute WHERE attrelid = 'mqdb_data.posts'::regclass AND attnum > 0 AND NOT attisdropped;
 SELECT mqdb.drop_constraint('books', 'books_author_id_poets_fk');
-SELECT tgname FROM pg_trigger WHERE tgrelid = 'mqdb_data.poets'::regclass ORDER BY 1;
+SELECT regexp_replace(tgname, '[0-9]+$', 'N') AS tgname FROM pg_trigger WHERE tgrelid = 'mqdb_data.poets'::regclass ORDER BY 1;
 SELECT mqdb.drop_constraint('contacts', 'contacts_email_notnull');
 
 -- bad definitions

@@ -28,6 +28,7 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "common/mq_siphash.h"
@@ -171,7 +172,9 @@ void
 mqdb_entity_invalidate(MqdbEntity *ent)
 {
 	ent->valid = false;
-	if (OidIsValid(ent->relid))
+	/* A dropped table has sent its own invalidation. */
+	if (OidIsValid(ent->relid) &&
+		SearchSysCacheExists1(RELOID, ObjectIdGetDatum(ent->relid)))
 		CacheInvalidateRelcacheByRelid(ent->relid);
 }
 

@@ -40,6 +40,8 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "commands/trigger.h"
@@ -47,7 +49,9 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/xid8.h"
 
 #include "common/mq_dbrules.h"
@@ -63,6 +67,7 @@ PG_FUNCTION_INFO_V1(mqdb_event_partition);
 bool		mqdb_events_anonymous = false;
 
 static SPIPlanPtr outbox_plan = NULL;
+static Oid	outbox_owner = InvalidOid;	/* the outbox is written as its owner */
 
 /* How this transaction announces its events; reset at its end. */
 typedef enum NotifyMode
@@ -128,6 +133,20 @@ announce_events(void)
 
 #define OUTBOX_NARGS 9
 
+static Oid
+get_outbox_owner(void)
+{
+	Oid			relid = get_relname_relid("outbox", get_namespace_oid("mqdb", false));
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "mqdb.outbox does not exist");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
 static SPIPlanPtr
 get_outbox_plan(void)
 {
@@ -146,6 +165,7 @@ get_outbox_plan(void)
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(p);
 		outbox_plan = p;
+		outbox_owner = get_outbox_owner();
 	}
 	return outbox_plan;
 }
@@ -175,6 +195,9 @@ mqdb_entity_event(PG_FUNCTION_ARGS)
 	text	   *id;
 	bool		isnull;
 	int			rc;
+	SPIPlanPtr	plan;
+	Oid			save_user;
+	int			save_sec;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || td->tg_trigger->tgnargs < 1)
@@ -212,8 +235,16 @@ mqdb_entity_event(PG_FUNCTION_ARGS)
 	values[7] = nullable_text(mqdb_sender, &nulls[7]);
 	values[8] = nullable_text(mqdb_client_id, &nulls[8]);
 
+	/*
+	 * Whoever may write an entity table may record its events: the outbox
+	 * row is written with the outbox owner's rights (restored by abort).
+	 */
 	SPI_connect();
-	rc = SPI_execute_plan(get_outbox_plan(), values, nulls, false, 0);
+	plan = get_outbox_plan();
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(outbox_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	SetUserIdAndSecContext(save_user, save_sec);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not write a change event into mqdb.outbox: %s",
 			 SPI_result_code_string(rc));
