@@ -54,14 +54,17 @@ CREATE TABLE mqdb.relationship (
 COMMENT ON TABLE mqdb.relationship IS
 'Relationships for includes declared explicitly; foreign keys add their own';
 
--- Change events.  The sequence orders them across restarts and dumps.
+-- Change events.  The sequence orders them across restarts and dumps.  The
+-- entity tables' trigger writes rows directly through the heap and index
+-- access methods (no CHECK constraints or triggers here are applied), so
+-- keep any index on this table a plain column index.
 CREATE SEQUENCE mqdb.event_sequence;
 CREATE TABLE mqdb.outbox (
     sequence        bigint PRIMARY KEY DEFAULT nextval('mqdb.event_sequence'),
     xid             xid8 NOT NULL,
     entity          text NOT NULL,
     id              text NOT NULL,
-    operation       text NOT NULL CHECK (operation IN ('Create', 'Update', 'Delete')),
+    operation       text NOT NULL,      -- 'Create', 'Update' or 'Delete'
     version         bigint NOT NULL,
     data            jsonb NOT NULL,
     partition       smallint NOT NULL,

@@ -38,20 +38,24 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 #include "utils/xid8.h"
 
 #include "common/mq_dbrules.h"
@@ -66,8 +70,6 @@ PG_FUNCTION_INFO_V1(mqdb_event_partition);
 
 bool		mqdb_events_anonymous = false;
 
-static SPIPlanPtr outbox_plan = NULL;
-static Oid	outbox_owner = InvalidOid;	/* the outbox is written as its owner */
 
 /* How this transaction announces its events; reset at its end. */
 typedef enum NotifyMode
@@ -131,55 +133,158 @@ announce_events(void)
 		Async_Notify(MQDB_EVENTS_CHANNEL, "");
 }
 
-#define OUTBOX_NARGS 9
+/*
+ * Writing the outbox.  Its row is the event; the columns, in order:
+ * sequence, xid, entity, id, operation ('Create' | 'Update' | 'Delete'),
+ * version, data, partition, sender, client_id, created_at.
+ *
+ * The trigger runs once per written record, so the row is written
+ * directly with the heap and index access methods rather than through an
+ * executor plan, which would cost as much again as the record's own
+ * insert.  That needs plain column indexes on the outbox; were someone to
+ * add an expression or partial index, the trigger falls back to a
+ * prepared INSERT.  Either way the row is written on behalf of the
+ * extension, so writers of entity tables need no rights on the outbox.
+ */
+#define OUTBOX_NATTS 11
 
-static Oid
-get_outbox_owner(void)
+typedef struct OutboxInfo
 {
-	Oid			relid = get_relname_relid("outbox", get_namespace_oid("mqdb", false));
-	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		valid;
+	Oid			relid;
+	Oid			seqid;
+	bool		direct;			/* only plain column indexes */
 	Oid			owner;
+	SPIPlanPtr	plan;			/* the fallback */
+} OutboxInfo;
 
-	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "mqdb.outbox does not exist");
-	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
-	ReleaseSysCache(tup);
-	return owner;
+static OutboxInfo outbox;
+
+static void
+outbox_relcache_callback(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == outbox.relid)
+		outbox.valid = false;
 }
 
-static SPIPlanPtr
-get_outbox_plan(void)
+static void
+load_outbox_info(void)
 {
-	static const char *const sql =
-	"INSERT INTO mqdb.outbox (xid, entity, id, operation, version, data, partition, "
-	"sender, client_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
-	Oid			types[OUTBOX_NARGS] = {XID8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID,
-	JSONBOID, INT2OID, TEXTOID, TEXTOID};
+	static const char *const columns[OUTBOX_NATTS] = {
+		"sequence", "xid", "entity", "id", "operation", "version", "data",
+		"partition", "sender", "client_id", "created_at"
+	};
+	static bool callback_registered = false;
+	Oid			nsp = get_namespace_oid("mqdb", false);
+	Relation	rel;
+	TupleDesc	desc;
+	List	   *indexes;
+	ListCell   *lc;
+	int			i;
 
-	if (outbox_plan == NULL)
+	if (!callback_registered)
 	{
-		SPIPlanPtr	p = SPI_prepare(sql, OUTBOX_NARGS, types);
+		CacheRegisterRelcacheCallback(outbox_relcache_callback, (Datum) 0);
+		callback_registered = true;
+	}
+	if (outbox.plan != NULL)
+		SPI_freeplan(outbox.plan);
+	memset(&outbox, 0, sizeof(outbox));
+	outbox.relid = get_relname_relid("outbox", nsp);
+	outbox.seqid = get_relname_relid("event_sequence", nsp);
+	if (!OidIsValid(outbox.relid) || !OidIsValid(outbox.seqid))
+		elog(ERROR, "mqdb.outbox or mqdb.event_sequence does not exist");
+
+	rel = table_open(outbox.relid, AccessShareLock);
+	desc = RelationGetDescr(rel);
+	if (desc->natts != OUTBOX_NATTS)
+		elog(ERROR, "mqdb.outbox has %d columns, expected %d", desc->natts, OUTBOX_NATTS);
+	for (i = 0; i < OUTBOX_NATTS; i++)
+		if (strcmp(NameStr(TupleDescAttr(desc, i)->attname), columns[i]) != 0)
+			elog(ERROR, "column %d of mqdb.outbox is not \"%s\"", i + 1, columns[i]);
+	outbox.owner = rel->rd_rel->relowner;
+	outbox.direct = true;
+	indexes = RelationGetIndexList(rel);
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (RelationGetIndexExpressions(index) != NIL ||
+			RelationGetIndexPredicate(index) != NIL)
+			outbox.direct = false;
+		index_close(index, AccessShareLock);
+	}
+	list_free(indexes);
+	table_close(rel, AccessShareLock);
+	outbox.valid = true;
+}
+
+/* The fallback: a prepared INSERT, run as the outbox's owner. */
+static void
+insert_outbox_row(Datum *values, bool *isnull)
+{
+	char		nulls[OUTBOX_NATTS];
+	Oid			save_user;
+	int			save_sec;
+	int			rc;
+	int			i;
+
+	SPI_connect();
+	if (outbox.plan == NULL)
+	{
+		Oid			types[OUTBOX_NATTS] = {INT8OID, XID8OID, TEXTOID, TEXTOID, TEXTOID,
+		INT8OID, JSONBOID, INT2OID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
+		SPIPlanPtr	p = SPI_prepare("INSERT INTO mqdb.outbox VALUES "
+									"($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+									OUTBOX_NATTS, types);
 
 		if (p == NULL)
 			elog(ERROR, "SPI_prepare failed for the outbox: %s",
 				 SPI_result_code_string(SPI_result));
 		SPI_keepplan(p);
-		outbox_plan = p;
-		outbox_owner = get_outbox_owner();
+		outbox.plan = p;
 	}
-	return outbox_plan;
+	for (i = 0; i < OUTBOX_NATTS; i++)
+		nulls[i] = isnull[i] ? 'n' : ' ';
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(outbox.owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	rc = SPI_execute_plan(outbox.plan, values, nulls, false, 0);
+	SetUserIdAndSecContext(save_user, save_sec);	/* abort restores it too */
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not write a change event into mqdb.outbox: %s",
+			 SPI_result_code_string(rc));
+	SPI_finish();
+}
+
+static void
+write_outbox_row(Datum *values, bool *isnull)
+{
+	Relation	rel;
+	HeapTuple	tup;
+
+	if (!outbox.valid)
+		load_outbox_info();
+	values[0] = Int64GetDatum(nextval_internal(outbox.seqid, false));
+	isnull[0] = false;
+	values[10] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	isnull[10] = false;
+	if (!outbox.direct)
+	{
+		insert_outbox_row(values, isnull);
+		return;
+	}
+	rel = table_open(outbox.relid, RowExclusiveLock);
+	tup = heap_form_tuple(RelationGetDescr(rel), values, isnull);
+	CatalogTupleInsert(rel, tup);	/* heap and plain column indexes */
+	heap_freetuple(tup);
+	table_close(rel, NoLock);
 }
 
 static Datum
-nullable_text(const char *s, char *null)
+text_or_null(const char *s, bool *isnull)
 {
-	if (s == NULL || s[0] == '\0' || mqdb_events_anonymous)
-	{
-		*null = 'n';
-		return (Datum) 0;
-	}
-	*null = ' ';
-	return CStringGetTextDatum(s);
+	*isnull = s == NULL || s[0] == '\0' || mqdb_events_anonymous;
+	return *isnull ? (Datum) 0 : CStringGetTextDatum(s);
 }
 
 Datum
@@ -190,14 +295,10 @@ mqdb_entity_event(PG_FUNCTION_ARGS)
 	HeapTuple	tup;
 	const char *entity;
 	const char *operation;
-	Datum		values[OUTBOX_NARGS];
-	char		nulls[OUTBOX_NARGS];
+	Datum		values[OUTBOX_NATTS];
+	bool		isnull[OUTBOX_NATTS];
 	text	   *id;
-	bool		isnull;
-	int			rc;
-	SPIPlanPtr	plan;
-	Oid			save_user;
-	int			save_sec;
+	bool		null;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(td->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(td->tg_event) || td->tg_trigger->tgnargs < 1)
@@ -221,34 +322,20 @@ mqdb_entity_event(PG_FUNCTION_ARGS)
 		tup = td->tg_trigtuple;
 	}
 
-	memset(nulls, ' ', sizeof(nulls));
-	values[0] = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	values[1] = CStringGetTextDatum(entity);
-	values[2] = heap_getattr(tup, MQDB_ATT_ID, desc, &isnull);
-	values[3] = CStringGetTextDatum(operation);
-	values[4] = heap_getattr(tup, MQDB_ATT_VERSION, desc, &isnull);
-	values[5] = heap_getattr(tup, MQDB_ATT_DATA, desc, &isnull);
-	id = DatumGetTextPP(values[2]);
-	values[6] = Int16GetDatum(mq_event_partition(entity, strlen(entity),
+	memset(isnull, 0, sizeof(isnull));
+	values[1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[2] = CStringGetTextDatum(entity);
+	values[3] = heap_getattr(tup, MQDB_ATT_ID, desc, &null);
+	values[4] = CStringGetTextDatum(operation);
+	values[5] = heap_getattr(tup, MQDB_ATT_VERSION, desc, &null);
+	values[6] = heap_getattr(tup, MQDB_ATT_DATA, desc, &null);
+	id = DatumGetTextPP(values[3]);
+	values[7] = Int16GetDatum(mq_event_partition(entity, strlen(entity),
 												 VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id),
 												 MQ_EVENT_PARTITIONS));
-	values[7] = nullable_text(mqdb_sender, &nulls[7]);
-	values[8] = nullable_text(mqdb_client_id, &nulls[8]);
-
-	/*
-	 * Whoever may write an entity table may record its events: the outbox
-	 * row is written with the outbox owner's rights (restored by abort).
-	 */
-	SPI_connect();
-	plan = get_outbox_plan();
-	GetUserIdAndSecContext(&save_user, &save_sec);
-	SetUserIdAndSecContext(outbox_owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	rc = SPI_execute_plan(plan, values, nulls, false, 0);
-	SetUserIdAndSecContext(save_user, save_sec);
-	if (rc != SPI_OK_INSERT)
-		elog(ERROR, "could not write a change event into mqdb.outbox: %s",
-			 SPI_result_code_string(rc));
-	SPI_finish();
+	values[8] = text_or_null(mqdb_sender, &isnull[8]);
+	values[9] = text_or_null(mqdb_client_id, &isnull[9]);
+	write_outbox_row(values, isnull);
 
 	announce_events();
 	mqdb_wake_worker_at_commit(MQDB_WAKE_EVENTS);

@@ -8,7 +8,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS mqdb;
-SELECT plan(100);
+SELECT plan(103);
 
 -- objects --------------------------------------------------------------------
 SELECT has_schema('mqdb_data');
@@ -128,6 +128,14 @@ SELECT throws_ok($$SET mqdb.admin_users = 'tap_writer'$$, '42501', NULL, 'only s
 RESET ROLE;
 SELECT is((SELECT count(*)::int FROM mqdb.outbox WHERE entity = 'tap_typed' AND id = 'w1'), 2,
           'the writer''s events are in the outbox');
+
+-- the outbox row: written directly, or through SQL when an index needs expressions
+SELECT ok((SELECT bool_and(created_at = now() AND sequence > 0 AND xid = pg_current_xact_id())
+             FROM mqdb.outbox WHERE entity = 'tap_typed'), 'outbox rows carry sequence, time and transaction');
+CREATE INDEX tap_outbox_expr ON mqdb.outbox ((lower(entity)));
+SELECT lives_ok($$SELECT mqdb.update('tap_typed', 'w1', '{"n": 4}')$$, 'writes go on with an expression index on the outbox');
+SELECT is((SELECT count(*)::int FROM mqdb.outbox WHERE lower(entity) = 'tap_typed' AND id = 'w1'), 3,
+          'and their events are indexed by it');
 
 SELECT * FROM finish();
 ROLLBACK;
