@@ -114,3 +114,11 @@ SELECT mqdb.create('gone', '{"id": "g1", "k": 1}'), mqdb.create('gone', '{"id": 
 DROP TABLE mqdb_data.gone;
 SELECT count(*) AS registered FROM mqdb.entity WHERE name = 'gone';
 SELECT mqdb.create('gone', '{"id": "g3"}');
+-- a rolled-back first write leaves no entity behind, and the next one works
+BEGIN;
+SELECT mqdb.create('fleeting', '{"id": "f1"}');
+ROLLBACK;
+SELECT count(*) AS registered FROM mqdb.entity WHERE name = 'fleeting';
+SELECT mqdb.read('fleeting', 'f1');
+SELECT mqdb.create('fleeting', '{"id": "f1"}');
+SELECT mqdb.read('fleeting', 'f1');

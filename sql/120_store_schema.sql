@@ -85,3 +85,9 @@ SELECT mqdb.set_schema('accounts', '{"anything": {"type": "array"}}');
 SELECT (mqdb.get_schema('accounts'))->'version' AS after_drop;
 SELECT mqdb.get_schema('nobody');
 SELECT conname FROM pg_constraint WHERE conrelid = 'mqdb_data.accounts'::regclass AND contype = 'c';
+
+-- the admin catalog lists entities by name with their schema, constraints and owner
+SELECT mqdb.set_ownership('accounts', 'anything');
+SELECT e FROM jsonb_array_elements(mqdb.catalog()->'entities') e WHERE e->>'name' IN ('accounts', 'sys');
+SELECT mqdb.catalog()->'server' AS server, mqdb.create('_internal', '{}') IS NOT NULL AS created,
+       (SELECT count(*) FROM jsonb_array_elements(mqdb.catalog()->'entities') e WHERE e->>'name' LIKE '\_%') AS internal_listed;

@@ -145,3 +145,27 @@ REVOKE ALL ON FUNCTION mqdb.set_schema(text, jsonb), mqdb.drop_schema(text),
     mqdb.add_relationship(text, text, text, text), mqdb.drop_relationship(text, text),
     mqdb.set_ownership(text, text), mqdb.drop_entity(text)
     FROM PUBLIC;
+
+-- $DB/_admin/catalog (spec §2.5): entities by name, internal "_" ones left out.
+CREATE FUNCTION mqdb.catalog()
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL UNSAFE
+RETURN jsonb_build_object(
+    'entities', coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'name', e.name,
+                   'record_count', mqdb.count(e.name),
+                   'schema', CASE WHEN e.schema IS NULL THEN NULL ELSE
+                       jsonb_build_object('entity', e.name, 'version', e.schema_version,
+                                          'schema', e.schema) END,
+                   'constraints', mqdb.list_constraints(e.name),
+                   'ownership', CASE WHEN e.owner_field IS NULL THEN NULL ELSE
+                       jsonb_build_object('field', e.owner_field) END,
+                   'scope', NULL,
+                   'vault_eligible', e.owner_field IS NOT NULL)
+                 ORDER BY e.name COLLATE "C")
+          FROM mqdb.entity e
+         WHERE e.name NOT LIKE '\_%'), '[]'::jsonb),
+    'server', jsonb_build_object('mode', 'agent'));
+COMMENT ON FUNCTION mqdb.catalog() IS
+'The catalog of $DB/_admin/catalog: entities with record count, schema, constraints, ownership';

@@ -8,7 +8,7 @@ SET client_min_messages = warning;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS mqdb;
-SELECT plan(103);
+SELECT plan(104);
 
 -- objects --------------------------------------------------------------------
 SELECT has_schema('mqdb_data');
@@ -34,7 +34,7 @@ SELECT has_function('mqdb', f, a)
                ('set_ownership', ARRAY['text', 'text']), ('drop_entity', ARRAY['text']),
                ('expire', ARRAY['integer']), ('error_status', ARRAY['text']),
                ('new_id', ARRAY[]::text[]), ('event_partition', ARRAY['text', 'text']),
-               ('event_message', ARRAY['mqdb.outbox'])) AS t(f, a);
+               ('event_message', ARRAY['mqdb.outbox']), ('catalog', ARRAY[]::text[])) AS t(f, a);
 SELECT function_privs_are('mqdb', f, a, 'public', ARRAY[]::text[], 'only admins may call mqdb.' || f)
   FROM (VALUES ('set_schema', ARRAY['text', 'jsonb']), ('add_constraint', ARRAY['text', 'jsonb']),
                ('drop_entity', ARRAY['text']), ('expire', ARRAY['integer']),
