@@ -1,0 +1,1 @@
+SELECT mqdb.create('bench', '{"name": "new user", "n": 1}');

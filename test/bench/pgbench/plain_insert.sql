@@ -1,0 +1,1 @@
+INSERT INTO public.bench_plain (data) VALUES ('{"name": "new user", "n": 1}');

@@ -1,0 +1,2 @@
+\set k random(1, 10000)
+SELECT data FROM public.bench_plain WHERE id = 'k' || :k;
