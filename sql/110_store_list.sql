@@ -104,3 +104,35 @@ SET enable_seqscan = off;
 SELECT ids('{"filters": [{"field": "age", "op": "eq", "value": 30}]}') AS still_correct;
 SELECT jsonb_array_length(mqdb.list('many', '{"filters": [{"field": "n", "op": "gte", "value": 10001}]}')) AS range_via_index;
 RESET enable_seqscan;
+
+-- indexes: list, add again (no-op), several fields, drop
+SELECT mqdb.add_index('many', '{"fields": ["n", "m", "n"]}');
+SELECT mqdb.list_indexes('many'), mqdb.list_indexes('nobody');
+SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'mqdb_data' AND tablename = 'many'
+ ORDER BY indexname;
+SELECT mqdb.drop_index('many', 'm');
+SELECT mqdb.drop_index('many', 'm');
+SELECT mqdb.list_indexes('many');
+SELECT mqdb.add_index('many', '{"fields": []}');
+SELECT mqdb.add_index('many', '{"field": "n"}');
+SELECT mqdb.add_index('many', '{"fields": [1]}');
+SELECT mqdb.set_schema('shaped', '{"tags": {"type": "array"}, "n": {"type": "number"}}');
+SELECT mqdb.add_index('shaped', '{"fields": ["tags"]}');
+SELECT mqdb.add_index('shaped', '{"fields": ["n"]}');
+
+-- relationships declared by hand: the field defaults to name + "_id"
+SELECT mqdb.create('teams', '{"id": "t1", "name": "Red"}'),
+       mqdb.create('players', '{"id": "x1", "team_id": "t1", "coach": "t1", "mentor": 7}');
+SELECT mqdb.add_relationship('players', 'team', 'teams');
+SELECT mqdb.add_relationship('players', 'coach_team', 'teams', 'coach');
+SELECT mqdb.add_relationship('players', 'mentor_team', 'teams', 'mentor');
+SELECT mqdb.add_relationship('players', 'ghost', 'nobody');
+SELECT mqdb.list_relationships('players');
+SELECT mqdb.read('players', 'x1', '{"includes": ["team", "coach_team", "mentor_team", "ghost"]}');
+SELECT mqdb.list('players', '{"includes": ["team"], "projection": ["team"]}');
+SELECT mqdb.add_relationship('players', 'team', 'players', 'coach') AS redefined;
+SELECT r FROM jsonb_array_elements(mqdb.list_relationships('players')) r WHERE r->>'name' = 'team';
+SELECT mqdb.drop_relationship('players', 'team');
+SELECT mqdb.drop_relationship('players', 'team');
+SELECT mqdb.add_relationship('players', NULL, 'teams');
+SELECT mqdb.add_relationship('players', 'x', 'no/pe');
