@@ -32,6 +32,17 @@ mqdb_message(const char *msg)
 	return JsonbValueToJsonb(pushJsonbValue(&ps, WJB_END_OBJECT, NULL));
 }
 
+Jsonb *
+mqdb_admin_reply(MemoryContext upper, const char *msg)
+{
+	Jsonb	   *result;
+
+	MemoryContextSwitchTo(upper);
+	result = mqdb_message(msg);
+	SPI_finish();
+	return result;
+}
+
 void
 mqdb_admin_exec(const char *sql)
 {

@@ -19,6 +19,12 @@
 /* {"message": msg}, the reply of the admin topics. */
 extern Jsonb *mqdb_message(const char *msg);
 
+/*
+ * End an admin function: {"message": msg} in context 'upper' (the caller's,
+ * from before SPI_connect), then SPI_finish().
+ */
+extern Jsonb *mqdb_admin_reply(MemoryContext upper, const char *msg);
+
 /* Run utility or catalog statements (no parameters).  */
 extern void mqdb_admin_exec(const char *sql);
 

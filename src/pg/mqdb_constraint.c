@@ -393,7 +393,6 @@ mqdb_add_constraint(PG_FUNCTION_ARGS)
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_CREATE);
 	NewConstraint nc;
 	MqdbConstraint *existing;
-	Jsonb	   *result;
 
 	parse_constraint(ent, def, &nc);
 	existing = find_constraint(ent, nc.name);
@@ -419,10 +418,7 @@ mqdb_add_constraint(PG_FUNCTION_ARGS)
 		if (nc.kind == MQDB_FOREIGN_KEY)
 			mqdb_sync_refs_trigger(nc.target_entity);
 	}
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("constraint added");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "constraint added"));
 }
 
 static void
@@ -502,7 +498,6 @@ mqdb_drop_constraint(PG_FUNCTION_ARGS)
 	MqdbConstraint *c = ent ? find_constraint(ent, name) : NULL;
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
-	Jsonb	   *result;
 	int			i;
 	bool		column_used = false;
 
@@ -534,10 +529,7 @@ mqdb_drop_constraint(PG_FUNCTION_ARGS)
 	mqdb_entity_invalidate(ent);
 	if (c->kind == MQDB_FOREIGN_KEY)
 		mqdb_sync_refs_trigger(c->target_entity);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("constraint dropped");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "constraint dropped"));
 }
 
 /*

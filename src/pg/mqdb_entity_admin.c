@@ -41,7 +41,6 @@ mqdb_set_ownership(PG_FUNCTION_ARGS)
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2];
 	char		nulls[2] = {' ', field ? ' ' : 'n'};
-	Jsonb	   *result;
 	int			i;
 
 	if (field != NULL && (field[0] == '\0' || strcmp(field, "id") == 0))
@@ -66,10 +65,7 @@ mqdb_set_ownership(PG_FUNCTION_ARGS)
 			if (target != NULL)
 				mqdb_entity_invalidate(target);
 		}
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message(field ? "ownership set" : "ownership removed");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, field ? "ownership set" : "ownership removed"));
 }
 
 /*
@@ -86,7 +82,6 @@ mqdb_drop_entity(PG_FUNCTION_ARGS)
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_404);
 	Oid			types[1] = {TEXTOID};
 	Datum		values[1] = {CStringGetTextDatum(entity)};
-	Jsonb	   *result;
 	int			i;
 
 	for (i = 0; i < ent->nincoming; i++)
@@ -105,8 +100,5 @@ mqdb_drop_entity(PG_FUNCTION_ARGS)
 		if (ent->constraints[i].kind == MQDB_FOREIGN_KEY &&
 			strcmp(ent->constraints[i].target_entity, entity) != 0)
 			mqdb_sync_refs_trigger(ent->constraints[i].target_entity);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("entity dropped");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "entity dropped"));
 }

@@ -55,7 +55,6 @@ mqdb_add_index(PG_FUNCTION_ARGS)
 				i;
 	Oid			types[3] = {TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[3];
-	Jsonb	   *result;
 
 	if (def == NULL || !mqdb_jsonb_get(def, "fields", &v) || v.type != jbvBinary ||
 		!JsonContainerIsArray(v.val.binary.data) || JsonContainerSize(v.val.binary.data) == 0)
@@ -91,10 +90,7 @@ mqdb_add_index(PG_FUNCTION_ARGS)
 								 ent->qualified, mqdb_field_expr(fields[i])));
 	}
 	mqdb_entity_invalidate(ent);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("index added");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "index added"));
 }
 
 /* The rows of a catalog query as a jsonb array of its first column. */
@@ -149,7 +145,6 @@ mqdb_drop_index(PG_FUNCTION_ARGS)
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(entity), CStringGetTextDatum(field)};
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
-	Jsonb	   *result;
 
 	SPI_connect();
 	if (ent == NULL ||
@@ -162,10 +157,7 @@ mqdb_drop_index(PG_FUNCTION_ARGS)
 							 quote_identifier(SPI_getvalue(SPI_tuptable->vals[0],
 														   SPI_tuptable->tupdesc, 1))));
 	mqdb_entity_invalidate(ent);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("index dropped");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "index dropped"));
 }
 
 /*
@@ -185,7 +177,6 @@ mqdb_add_relationship(PG_FUNCTION_ARGS)
 	MqdbEntity *ent;
 	Oid			types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
 	Datum		values[4];
-	Jsonb	   *result;
 	int			len;
 
 	if (name == NULL || name[0] == '\0')
@@ -209,10 +200,7 @@ mqdb_add_relationship(PG_FUNCTION_ARGS)
 					 "SET target_entity = EXCLUDED.target_entity, field = EXCLUDED.field",
 					 4, types, values);
 	mqdb_entity_invalidate(ent);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("relationship added");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "relationship added"));
 }
 
 /*
@@ -272,7 +260,6 @@ mqdb_drop_relationship(PG_FUNCTION_ARGS)
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
 	Oid			types[2] = {TEXTOID, TEXTOID};
 	Datum		values[2] = {CStringGetTextDatum(entity), CStringGetTextDatum(name)};
-	Jsonb	   *result;
 
 	SPI_connect();
 	if (ent == NULL ||
@@ -282,8 +269,5 @@ mqdb_drop_relationship(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("not found: relationship %s.%s", entity, name)));
 	mqdb_entity_invalidate(ent);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("relationship dropped");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "relationship dropped"));
 }

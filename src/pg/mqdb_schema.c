@@ -209,7 +209,6 @@ mqdb_set_schema(PG_FUNCTION_ARGS)
 	Jsonb	   *defaults;
 	MqdbEntity *ent;
 	int			version;
-	Jsonb	   *result;
 
 	normalize(def, &fields, &defaults);
 	ent = mqdb_entity_get(entity, MQDB_MISSING_CREATE);
@@ -222,10 +221,7 @@ mqdb_set_schema(PG_FUNCTION_ARGS)
 	install_check(ent, fields);
 	mqdb_install_before_trigger(ent, defaults);
 	store_schema(ent, fields, version);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("schema set");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "schema set"));
 }
 
 /*
@@ -266,7 +262,6 @@ mqdb_drop_schema(PG_FUNCTION_ARGS)
 	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
-	Jsonb	   *result;
 
 	if (ent == NULL || ent->schema == NULL)
 		ereport(ERROR,
@@ -276,10 +271,7 @@ mqdb_drop_schema(PG_FUNCTION_ARGS)
 	install_check(ent, NULL);
 	mqdb_install_before_trigger(ent, NULL);
 	store_schema(ent, NULL, ent->schema_version);
-	MemoryContextSwitchTo(upper);
-	result = mqdb_message("schema dropped");
-	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	PG_RETURN_JSONB_P(mqdb_admin_reply(upper, "schema dropped"));
 }
 
 /*
