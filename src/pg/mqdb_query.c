@@ -23,10 +23,10 @@
  *	is_null			v is JSON null; is_not_null: v is present and not null
  * "id" (and "_version" without a schema) address the columns.
  *
- * Sort: per key, jsonb order (null < strings < numbers < booleans <
- * arrays < objects; strings in the database collation), a missing field
- * first ascending and last descending; ties by id in byte order, which is
- * also the order without sort.  Results are capped at 10 000.
+ * Sort: per key, by kind (null < strings < numbers < booleans < arrays <
+ * objects), strings by bytes, otherwise jsonb order; a missing field first
+ * ascending and last descending; ties by id in byte order, which is also
+ * the order without sort.  Results are capped at 10 000.
  *
  * Every field name and value is a parameter of the statement; nothing
  * from the payload is ever spliced into the SQL text.
@@ -58,8 +58,8 @@
 PG_FUNCTION_INFO_V1(mqdb_list);
 PG_FUNCTION_INFO_V1(mqdb_count);
 
-/* Three per filter at most, one per sort key, five more. */
-#define MAX_PARAMS (3 * MQDB_MAX_FILTERS + MQDB_MAX_SORT_FIELDS + 5)
+/* Two per filter at most, one per sort key, five more. */
+#define MAX_PARAMS (2 * MQDB_MAX_FILTERS + MQDB_MAX_SORT_FIELDS + 5)
 
 typedef enum FilterOp
 {
@@ -374,17 +374,45 @@ add_param(Stmt *st, Oid type, Datum value)
 	return ++st->nargs;
 }
 
-/* The SQL expression of a field as jsonb. */
+/* The SQL expression of a field as jsonb (adding its name as a parameter). */
+static char *
+field_sql(Stmt *st, MqdbEntity *ent, const char *field)
+{
+	if (strcmp(field, "id") == 0)
+		return "to_jsonb(id)";
+	if (strcmp(field, "_version") == 0 && ent->schema == NULL)
+		return "to_jsonb(version)";
+	return psprintf("(data -> $%d)", add_param(st, TEXTOID, CStringGetTextDatum(field)));
+}
+
 static void
 append_field(Stmt *st, MqdbEntity *ent, const char *field)
 {
+	appendStringInfoString(&st->sql, field_sql(st, ent, field));
+}
+
+/*
+ * The sort keys of a field: the kind in jsonb's order, then strings by
+ * bytes (jsonb itself compares them in the database collation), then the
+ * value in jsonb's order.
+ */
+static void
+append_sort(Stmt *st, MqdbEntity *ent, const char *field, bool desc)
+{
+	const char *dir = desc ? " DESC NULLS LAST" : " ASC NULLS FIRST";
+	char	   *f;
+
 	if (strcmp(field, "id") == 0)
-		appendStringInfoString(&st->sql, "to_jsonb(id)");
-	else if (strcmp(field, "_version") == 0 && ent->schema == NULL)
-		appendStringInfoString(&st->sql, "to_jsonb(version)");
-	else
-		appendStringInfo(&st->sql, "(data -> $%d)",
-						 add_param(st, TEXTOID, CStringGetTextDatum(field)));
+	{
+		appendStringInfo(&st->sql, "id%s, ", desc ? " DESC" : "");
+		return;
+	}
+	f = field_sql(st, ent, field);
+	appendStringInfo(&st->sql,
+					 "CASE jsonb_typeof(%s) WHEN 'null' THEN 0 WHEN 'string' THEN 1 "
+					 "WHEN 'number' THEN 2 WHEN 'boolean' THEN 3 WHEN 'array' THEN 4 WHEN 'object' THEN 5 END%s, "
+					 "CASE WHEN jsonb_typeof(%s) = 'string' THEN %s #>> '{}' END COLLATE \"C\"%s, "
+					 "%s%s, ", f, dir, f, f, dir, f, dir);
 }
 
 static Datum
@@ -445,20 +473,19 @@ append_filter(Stmt *st, MqdbEntity *ent, ListQuery *q, int i)
 		case OP_GTE:
 			if (x->type == jbvNumeric)
 			{
-				appendStringInfoString(&st->sql, "(jsonb_typeof(");
-				append_field(st, ent, f);
-				appendStringInfoString(&st->sql, ") = 'number' AND ");
-				append_field(st, ent, f);
-				appendStringInfo(&st->sql, " %s $%d)", op_sql[q->op[i]],
+				char	   *e = field_sql(st, ent, f);
+
+				appendStringInfo(&st->sql, "(jsonb_typeof(%s) = 'number' AND %s %s $%d)",
+								 e, e, op_sql[q->op[i]],
 								 add_param(st, JSONBOID, jsonb_datum(x)));
 			}
 			else if (x->type == jbvString)
 			{
-				appendStringInfoString(&st->sql, "(jsonb_typeof(");
-				append_field(st, ent, f);
-				appendStringInfoString(&st->sql, ") = 'string' AND (");
-				append_field(st, ent, f);
-				appendStringInfo(&st->sql, " #>> '{}') COLLATE \"C\" %s $%d)", op_sql[q->op[i]],
+				char	   *e = field_sql(st, ent, f);
+
+				appendStringInfo(&st->sql,
+								 "(jsonb_typeof(%s) = 'string' AND (%s #>> '{}') COLLATE \"C\" %s $%d)",
+								 e, e, op_sql[q->op[i]],
 								 add_param(st, TEXTOID, PointerGetDatum(
 																		cstring_to_text_with_len(x->val.string.val, x->val.string.len))));
 			}
@@ -481,14 +508,11 @@ append_filter(Stmt *st, MqdbEntity *ent, ListQuery *q, int i)
 		case OP_LIKE:
 			{
 				char	   *pattern = palloc(2 * x->val.string.len + 1);
+				char	   *e = field_sql(st, ent, f);
 
 				mq_like_from_glob(x->val.string.val, x->val.string.len, pattern);
-				appendStringInfoString(&st->sql, "(jsonb_typeof(");
-				append_field(st, ent, f);
-				appendStringInfoString(&st->sql, ") = 'string' AND (");
-				append_field(st, ent, f);
-				appendStringInfo(&st->sql, " #>> '{}') LIKE $%d)",
-								 add_param(st, TEXTOID, CStringGetTextDatum(pattern)));
+				appendStringInfo(&st->sql, "(jsonb_typeof(%s) = 'string' AND (%s #>> '{}') LIKE $%d)",
+								 e, e, add_param(st, TEXTOID, CStringGetTextDatum(pattern)));
 				break;
 			}
 		case OP_IS_NULL:
@@ -532,13 +556,7 @@ compile_list(Stmt *st, MqdbEntity *ent, ListQuery *q)
 	append_where(st, ent, q);
 	appendStringInfoString(&st->sql, " ORDER BY ");
 	for (i = 0; i < q->nsorts; i++)
-	{
-		if (strcmp(q->sort_field[i], "id") == 0)
-			appendStringInfoString(&st->sql, "id");
-		else
-			append_field(st, ent, q->sort_field[i]);
-		appendStringInfoString(&st->sql, q->sort_desc[i] ? " DESC NULLS LAST, " : " ASC NULLS FIRST, ");
-	}
+		append_sort(st, ent, q->sort_field[i], q->sort_desc[i]);
 	appendStringInfo(&st->sql, "id LIMIT $%d OFFSET $%d",
 					 add_param(st, INT8OID, Int64GetDatum(limit)),
 					 add_param(st, INT8OID, Int64GetDatum(q->offset)));

@@ -333,3 +333,26 @@ def test_dump_and_restore_bring_back_entities_schemas_constraints_and_subscripti
     finally:
         for db in (src, dst):
             server.psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+
+
+def test_strings_sort_and_compare_by_bytes_whatever_the_collation():
+    db = "e2e_store_icu"
+    server.psql(f"DROP DATABASE IF EXISTS {db}")
+    server.psql(f"CREATE DATABASE {db} TEMPLATE template0 LOCALE_PROVIDER icu "
+                f"ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'")
+    try:
+        server.psql("CREATE EXTENSION mqdb", db=db)
+        server.psql("SELECT mqdb.create('s', jsonb_build_object('id', 'r' || i, 'v', v)) "
+                    "FROM unnest(ARRAY['b', 'B', 'a', 'A', '_x', 'Z']) WITH ORDINALITY t(v, i)", db=db)
+        collated = server.scalar("SELECT string_agg(v, ' ' ORDER BY v) "
+                                 "FROM unnest(ARRAY['b', 'B', 'a', 'A', '_x', 'Z']) v", db=db)
+        listed = server.scalar("""SELECT string_agg(e->>'v', ' ') FROM jsonb_array_elements(
+            mqdb.list('s', '{"sort": [{"field": "v", "direction": "asc"}]}')) e""", db=db)
+        above = server.scalar("""SELECT string_agg(e->>'v', ' ') FROM jsonb_array_elements(
+            mqdb.list('s', '{"filters": [{"field": "v", "op": "gt", "value": "Z"}]}')) e""", db=db)
+        if collated == listed:
+            raise TestFailure(f"the database collation should differ from byte order: {collated}")
+        if (listed, above) != ("A B Z _x a b", "b a _x"):
+            raise TestFailure(f"sorted {listed!r}, above Z {above!r}")
+    finally:
+        server.psql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
