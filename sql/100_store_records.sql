@@ -122,3 +122,18 @@ SELECT count(*) AS registered FROM mqdb.entity WHERE name = 'fleeting';
 SELECT mqdb.read('fleeting', 'f1');
 SELECT mqdb.create('fleeting', '{"id": "f1"}');
 SELECT mqdb.read('fleeting', 'f1');
+-- NULL arguments are bad requests, not crashes
+SELECT mqdb.create(NULL, '{}');
+SELECT mqdb.read(NULL, 'x');
+SELECT mqdb.read('users', NULL);
+SELECT mqdb.update('users', NULL, '{}');
+SELECT mqdb.update('users', 'u1', NULL);
+SELECT mqdb.delete(NULL, NULL);
+SELECT mqdb.list(NULL);
+SELECT mqdb.count(NULL, NULL);
+SELECT mqdb.set_schema(NULL, '{}');
+SELECT mqdb.add_constraint(NULL, NULL);
+SELECT mqdb.add_index('users', NULL);
+SELECT mqdb.set_ownership(NULL, NULL);
+SELECT mqdb.expire(NULL) >= 0 AS default_batch;
+SELECT mqdb.get_schema(NULL), mqdb.drop_entity(NULL), mqdb.fk_value(NULL, NULL, NULL);

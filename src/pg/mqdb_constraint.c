@@ -387,7 +387,7 @@ register_constraint(MqdbEntity *ent, NewConstraint *nc)
 Datum
 mqdb_add_constraint(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	Jsonb	   *def = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_CREATE);
@@ -439,7 +439,7 @@ push_string(JsonbParseState **ps, const char *key, const char *val)
 Datum
 mqdb_list_constraints(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
 	JsonbParseState *ps = NULL;
 	int			i,
@@ -491,7 +491,7 @@ mqdb_list_constraints(PG_FUNCTION_ARGS)
 Datum
 mqdb_drop_constraint(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);

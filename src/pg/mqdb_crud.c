@@ -139,7 +139,7 @@ expire_in_the_way(MqdbEntity *ent, const char *explicit_id)
 Datum
 mqdb_create(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	Jsonb	   *data = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent;
@@ -188,7 +188,7 @@ mqdb_create(PG_FUNCTION_ARGS)
 Datum
 mqdb_read(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	const char *id = record_id_arg(fcinfo, 1);
 	Jsonb	   *options = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	MemoryContext upper = CurrentMemoryContext;
@@ -223,7 +223,7 @@ mqdb_read(PG_FUNCTION_ARGS)
 Datum
 mqdb_update(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	const char *id = record_id_arg(fcinfo, 1);
 	Jsonb	   *patch = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	bool		cas = !PG_ARGISNULL(3);
@@ -286,7 +286,7 @@ mqdb_update(PG_FUNCTION_ARGS)
 Datum
 mqdb_delete(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	const char *id = record_id_arg(fcinfo, 1);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_404);

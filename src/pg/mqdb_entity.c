@@ -90,9 +90,13 @@ mqdb_pg_name(const char *full)
 }
 
 const char *
-mqdb_check_entity_name(text *name)
+mqdb_entity_arg(FunctionCallInfo fcinfo, int argno)
 {
-	char	   *s = text_to_cstring(name);
+	char	   *s;
+
+	if (PG_ARGISNULL(argno))
+		mqdb_validation_error("an entity name is required");
+	s = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 
 	if (!mq_entity_name_valid(s, strlen(s)))
 		mqdb_validation_error("invalid entity name '%s': use 1 to %d ASCII letters, digits, '_' or '-'",

@@ -36,6 +36,7 @@
 #define MQDB_ENTITY_H
 
 #include "executor/spi.h"
+#include "fmgr.h"
 #include "utils/jsonb.h"
 
 #include "common/mq_dbrules.h"
@@ -136,8 +137,11 @@ typedef struct MqdbEntity
  */
 extern MqdbEntity *mqdb_entity_get(const char *name, int missing);
 
-/* Raise 400 unless 'name' is a valid entity name.  Returns it. */
-extern const char *mqdb_check_entity_name(text *name);
+/*
+ * Argument 'argno' of a SQL function as an entity name: 400 unless present
+ * and valid.
+ */
+extern const char *mqdb_entity_arg(FunctionCallInfo fcinfo, int argno);
 
 /* The plan 'which' of 'ent', prepared on first use.  May ereport. */
 extern SPIPlanPtr mqdb_entity_plan(MqdbEntity *ent, MqdbPlan which);

@@ -34,7 +34,7 @@ PG_FUNCTION_INFO_V1(mqdb_drop_entity);
 Datum
 mqdb_set_ownership(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	char	   *field = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_CREATE);
@@ -77,7 +77,7 @@ mqdb_set_ownership(PG_FUNCTION_ARGS)
 Datum
 mqdb_drop_entity(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_404);
 	Oid			types[1] = {TEXTOID};

@@ -45,7 +45,7 @@ PG_FUNCTION_INFO_V1(mqdb_drop_relationship);
 Datum
 mqdb_add_index(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	Jsonb	   *def = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent;
@@ -126,7 +126,7 @@ string_column_array(const char *sql, const char *entity)
 Datum
 mqdb_list_indexes(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 
 	PG_RETURN_JSONB_P(string_column_array("SELECT field FROM mqdb.entity_index "
 										  "WHERE entity = $1 ORDER BY field", entity));
@@ -139,7 +139,7 @@ mqdb_list_indexes(PG_FUNCTION_ARGS)
 Datum
 mqdb_drop_index(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	char	   *field = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	MemoryContext upper = CurrentMemoryContext;
 	Oid			types[2] = {TEXTOID, TEXTOID};
@@ -169,7 +169,7 @@ mqdb_drop_index(PG_FUNCTION_ARGS)
 Datum
 mqdb_add_relationship(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	char	   *name = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	const char *target;
 	char	   *field;
@@ -183,7 +183,7 @@ mqdb_add_relationship(PG_FUNCTION_ARGS)
 		mqdb_validation_error("a relationship needs a name");
 	if (PG_ARGISNULL(2))
 		mqdb_validation_error("a relationship needs a target entity");
-	target = mqdb_check_entity_name(PG_GETARG_TEXT_PP(2));
+	target = mqdb_entity_arg(fcinfo, 2);
 	len = strlen(name);
 	field = !PG_ARGISNULL(3) ? text_to_cstring(PG_GETARG_TEXT_PP(3)) :
 		(len > 3 && strcmp(name + len - 3, "_id") == 0) ? name : psprintf("%s_id", name);
@@ -210,7 +210,7 @@ mqdb_add_relationship(PG_FUNCTION_ARGS)
 Datum
 mqdb_list_relationships(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
 	JsonbParseState *ps = NULL;
 	int			i;
@@ -254,7 +254,7 @@ mqdb_list_relationships(PG_FUNCTION_ARGS)
 Datum
 mqdb_drop_relationship(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);

@@ -569,7 +569,7 @@ compile_list(Stmt *st, MqdbEntity *ent, ListQuery *q)
 Datum
 mqdb_list(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	Jsonb	   *payload = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
@@ -630,7 +630,7 @@ mqdb_list(PG_FUNCTION_ARGS)
 Datum
 mqdb_count(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	Jsonb	   *payload = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
 	ListQuery	q;

@@ -202,7 +202,7 @@ store_schema(MqdbEntity *ent, Jsonb *fields, int version)
 Datum
 mqdb_set_schema(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	Jsonb	   *def = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	MemoryContext upper = CurrentMemoryContext;
 	Jsonb	   *fields;
@@ -231,7 +231,7 @@ mqdb_set_schema(PG_FUNCTION_ARGS)
 Datum
 mqdb_get_schema(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
 	JsonbParseState *ps = NULL;
 	JsonbValue	v;
@@ -259,7 +259,7 @@ mqdb_get_schema(PG_FUNCTION_ARGS)
 Datum
 mqdb_drop_schema(PG_FUNCTION_ARGS)
 {
-	const char *entity = mqdb_check_entity_name(PG_GETARG_TEXT_PP(0));
+	const char *entity = mqdb_entity_arg(fcinfo, 0);
 	MemoryContext upper = CurrentMemoryContext;
 	MqdbEntity *ent = mqdb_entity_get(entity, MQDB_MISSING_OK);
 
