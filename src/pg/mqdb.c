@@ -17,6 +17,8 @@
 #include "pg/mqdb_catalog.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_shmem.h"
+#include "pg/mqdb_store_shmem.h"
+#include "pg/mqdb_store_worker.h"
 #include "pg/mqdb_worker.h"
 
 PG_MODULE_MAGIC;
@@ -45,5 +47,7 @@ _PG_init(void)
 
 	mqdb_shmem_init();
 	mqdb_catalog_hooks_init();
+	mqdb_store_shmem_init();
 	mqdb_worker_register();
+	mqdb_store_worker_register();
 }

@@ -17,6 +17,7 @@
 
 #include "net/mq_listen.h"
 #include "pg/mqdb_guc.h"
+#include "pg/mqdb_store_guc.h"
 
 char	   *mqdb_listen_addresses = NULL;
 int			mqdb_port = 1883;
@@ -85,5 +86,6 @@ mqdb_guc_init(void)
 							0,
 							NULL, NULL, NULL);
 
+	mqdb_store_guc_init();
 	MarkGUCPrefixReserved("mqdb");
 }
