@@ -21,7 +21,7 @@ INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql)
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DMQDB_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = -std=gnu11 -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -Wno-sign-compare $(MQDB_CFLAGS)
 

@@ -70,17 +70,24 @@ find_slot(const mq_hash *h, uint32_t hash, const uint8_t *key, size_t len)
 	return i;
 }
 
-void *
-mq_hash_get(const mq_hash *h, const uint8_t *key, size_t len)
+/* The slot holding 'key', or NULL. */
+static mq_hash_slot *
+lookup(const mq_hash *h, const uint8_t *key, size_t len)
 {
-	uint32_t	hash;
 	uint32_t	i;
 
 	if (h->count == 0)
 		return NULL;
-	hash = mq_hash_bytes(key, len);
-	i = find_slot(h, hash, key, len);
-	return h->slots[i].key != NULL ? h->slots[i].value : NULL;
+	i = find_slot(h, mq_hash_bytes(key, len), key, len);
+	return h->slots[i].key != NULL ? &h->slots[i] : NULL;
+}
+
+void *
+mq_hash_get(const mq_hash *h, const uint8_t *key, size_t len)
+{
+	mq_hash_slot *s = lookup(h, key, len);
+
+	return s ? s->value : NULL;
 }
 
 static mq_err
@@ -142,16 +149,11 @@ mq_hash_put(mq_hash *h, const uint8_t *key, size_t len, void *value)
 mq_err
 mq_hash_rekey(mq_hash *h, const uint8_t *key, size_t len)
 {
-	uint32_t	hash;
-	uint32_t	i;
+	mq_hash_slot *s = lookup(h, key, len);
 
-	if (h->count == 0)
+	if (s == NULL)
 		return MQ_ERR_NOT_FOUND;
-	hash = mq_hash_bytes(key, len);
-	i = find_slot(h, hash, key, len);
-	if (h->slots[i].key == NULL)
-		return MQ_ERR_NOT_FOUND;
-	h->slots[i].key = key;
+	s->key = key;
 	return MQ_OK;
 }
 
