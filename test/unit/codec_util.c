@@ -238,6 +238,7 @@ eq_subscribe(cmp *c, const mq_subscribe *a, const mq_subscribe *b, int protocol)
 		eq_int(c, sa.no_local, sb.no_local, "no_local");
 		eq_int(c, sa.retain_as_published, sb.retain_as_published, "retain_as_published");
 		eq_int(c, sa.retain_handling, sb.retain_handling, "retain_handling");
+		eq_int(c, sa.filter_valid, sb.filter_valid, "filter_valid");
 	}
 }
 

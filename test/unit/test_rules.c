@@ -163,8 +163,8 @@ static const rule rules[] = {
 	/* --- PUBLISH -------------------------------------------------------------- */
 	{"PUBLISH QoS 3", MQ_V311, S, 0x36, "00 01 61 00 01", BAD},
 	{"PUBLISH QoS 3 v5", MQ_V5, C, 0x37, "00 01 61 00 01 00", BAD},
-	{"PUBLISH DUP with QoS 0", MQ_V311, S, 0x38, "00 01 61", PROTO},
-	{"PUBLISH DUP with QoS 0 v5", MQ_V5, S, 0x38, "00 01 61 00", PROTO},
+	{"PUBLISH DUP with QoS 0", MQ_V311, S, 0x38, "00 01 61", BAD},
+	{"PUBLISH DUP with QoS 0 v5", MQ_V5, S, 0x38, "00 01 61 00", BAD},
 	{"PUBLISH DUP with QoS 1", MQ_V5, S, 0x3A, "00 01 61 00 01 00", OK},
 	{"PUBLISH packet id 0", MQ_V311, S, 0x32, "00 01 61 00 00", PROTO},
 	{"PUBLISH packet id cut short", MQ_V311, S, 0x34, "00 01 61 00", BAD},
@@ -220,12 +220,11 @@ static const rule rules[] = {
 	{"SUBSCRIBE v5 QoS 3", MQ_V5, S, 0x82, "00 01 00 00 01 61 03", PROTO},
 	{"SUBSCRIBE v5 retain handling 3", MQ_V5, S, 0x82, "00 01 00 00 01 61 30", PROTO},
 	{"SUBSCRIBE v5 every option", MQ_V5, S, 0x82, "00 01 00 00 01 61 2E", OK},
-	{"SUBSCRIBE filter a/#/b", MQ_V311, S, 0x82, "00 01 00 05 61 2F 23 2F 62 00",
-	REFUSE(MQ_RC_TOPIC_FILTER_INVALID)},
-	{"SUBSCRIBE empty filter", MQ_V311, S, 0x82, "00 01 00 00 00",
-	REFUSE(MQ_RC_TOPIC_FILTER_INVALID)},
-	{"SUBSCRIBE $share without filter", MQ_V5, S, 0x82, "00 01 00 00 08 24 73 68 61 72 65 2F 67 00",
-	REFUSE(MQ_RC_TOPIC_FILTER_INVALID)},
+	/* bad filter syntax is refused per entry, not per packet (filter_valid) */
+	{"SUBSCRIBE filter a/#/b", MQ_V311, S, 0x82, "00 01 00 05 61 2F 23 2F 62 00", OK},
+	{"SUBSCRIBE empty filter", MQ_V311, S, 0x82, "00 01 00 00 00", OK},
+	{"SUBSCRIBE $share without filter", MQ_V5, S, 0x82,
+	"00 01 00 00 08 24 73 68 61 72 65 2F 67 00", OK},
 	{"SUBSCRIBE filter bad UTF-8", MQ_V311, S, 0x82, "00 01 00 01 FF 00", BAD},
 	{"SUBSCRIBE options missing", MQ_V311, S, 0x82, "00 01 00 01 61", BAD},
 	{"SUBSCRIBE second entry cut short", MQ_V311, S, 0x82, "00 01 00 01 61 00 00 02 62", BAD},
@@ -333,6 +332,41 @@ test_rules_table(void)
 	}
 }
 
+/* Filters with bad syntax stay in the SUBSCRIBE, flagged for refusal. */
+static void
+test_subscribe_invalid_filters_flagged(void)
+{
+	static const char *const bodies[] = {
+		/* 3.1.1: "a/b", "a/#/b", "", "#" */
+		"00 07 00 03 61 2F 62 01 00 05 61 2F 23 2F 62 01 00 00 00 00 01 23 02",
+		/* v5: the same after an empty property block */
+		"00 07 00 00 03 61 2F 62 01 00 05 61 2F 23 2F 62 01 00 00 00 00 01 23 02",
+	};
+	static const bool valid[] = {true, false, false, true};
+	int			v;
+
+	for (v = 0; v < 2; v++)
+	{
+		uint8_t		body[64];
+		size_t		n = hex_parse(bodies[v], body, sizeof(body));
+		int			protocol = v == 0 ? MQ_V311 : MQ_V5;
+		mq_packet	p;
+		mq_subscription s;
+		size_t		pos = 0;
+		int			i = 0;
+
+		CHECK_INT(mq_decode(0x82, body, (uint32_t) n, protocol, S, &p, NULL), MQ_OK);
+		CHECK_INT(p.u.subscribe.count, 4);
+		while (mq_subscribe_next(&p.u.subscribe, protocol, &pos, &s))
+		{
+			if (i < 4 && s.filter_valid != valid[i])
+				mq_test_fail(__FILE__, __LINE__, "entry %d: filter_valid %d", i, s.filter_valid);
+			i++;
+		}
+		CHECK_INT(i, 4);
+	}
+}
+
 /* A refused CONNECT still tells the broker which version to answer in. */
 static void
 test_connect_level_on_refusal(void)
@@ -408,6 +442,7 @@ void
 suite_rules(void)
 {
 	MQ_RUN(test_rules_table);
+	MQ_RUN(test_subscribe_invalid_filters_flagged);
 	MQ_RUN(test_connect_level_on_refusal);
 	MQ_RUN(test_decode_bad_arguments);
 	MQ_RUN(test_publish_subscription_id_limit);

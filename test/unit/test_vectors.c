@@ -307,6 +307,7 @@ test_vec_subscribe(void)
 	CHECK(s.no_local);
 	CHECK(s.retain_as_published);
 	CHECK_INT(s.retain_handling, 2);
+	CHECK(s.filter_valid);
 	CHECK(mq_subscribe_next(&decoded.u.subscribe, MQ_V5, &pos, &s));
 	CHECK_INT(s.qos, 2);
 	CHECK(!s.no_local && !s.retain_as_published && s.retain_handling == 0);
