@@ -3,6 +3,7 @@
 #   make / make install      build and install the extension
 #   make installcheck        pg_regress against a running server (PG* env)
 #   make unitcheck           pure-C unit tests under ASan + UBSan
+#   make fuzz-smoke          corpus replay plus a short libFuzzer run per target
 #   make lint                layering and version checks
 #
 # scripts/start.sh and scripts/test.sh wrap all of this; see README.md.
@@ -42,9 +43,15 @@ include $(PGXS)
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: unitcheck lint
+.PHONY: unitcheck lint fuzz fuzz-smoke
 unitcheck:
 	$(MAKE) -C test/unit check
+
+fuzz:
+	$(MAKE) -C test/fuzz
+
+fuzz-smoke:
+	$(MAKE) -C test/fuzz smoke
 
 lint:
 	test/check-purity.sh

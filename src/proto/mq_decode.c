@@ -59,10 +59,11 @@ decode_publish(mq_rd *r, uint8_t flags, int protocol, mq_direction dir,
 	out->dup = (flags & 0x08) != 0;
 	out->qos = (uint8_t) ((flags >> 1) & 0x03);
 	out->retain = (flags & 0x01) != 0;
+	/* invalid fixed header flags are malformed (MQTT 5 §2.1.3) */
 	if (out->qos == 3)
 		return mq_reject(reason, MQ_RC_MALFORMED_PACKET);	/* [MQTT-3.3.1-4] */
 	if (out->dup && out->qos == 0)
-		return mq_reject(reason, MQ_RC_PROTOCOL_ERROR); /* [MQTT-3.3.1-2] */
+		return mq_reject(reason, MQ_RC_MALFORMED_PACKET);	/* [MQTT-3.3.1-2] */
 
 	if (!rd_lenbytes(r, &out->topic))
 		return mq_reject(reason, MQ_RC_MALFORMED_PACKET);

@@ -11,6 +11,7 @@
  */
 #include <string.h>
 
+#include "common/mq_utf8.h"
 #include "proto/mq_topic.h"
 #include "proto/mq_wire.h"
 
@@ -33,14 +34,17 @@ parse_options(uint8_t opts, mq_subscription *out)
 	out->retain_handling = (uint8_t) ((opts >> SO_RETAIN_SHIFT) & 0x03);
 }
 
-/* One SUBSCRIBE entry: filter and options, checked. */
+/*
+ * One SUBSCRIBE entry: filter and options, checked.  Wildcard syntax is
+ * left to the iterator (filter_valid), so the broker can refuse the entry
+ * alone; bad UTF-8 still makes the packet malformed.
+ */
 static mq_err
 check_entry(mq_rd *r, int protocol, uint8_t *reason)
 {
 	mq_bytes	filter;
 	uint8_t		opts;
 	mq_subscription sub;
-	mq_err		err;
 	const uint8_t *group;
 	const uint8_t *inner;
 	size_t		glen;
@@ -62,8 +66,8 @@ check_entry(mq_rd *r, int protocol, uint8_t *reason)
 		if (sub.qos == 3 || sub.retain_handling == 3)
 			return mq_reject(reason, MQ_RC_PROTOCOL_ERROR);
 	}
-	if ((err = mq_check_topic(filter, true, MQ_RC_TOPIC_FILTER_INVALID, reason)) != MQ_OK)
-		return err;
+	if (!mq_utf8_valid(filter.ptr, filter.len))
+		return mq_reject(reason, MQ_RC_MALFORMED_PACKET);
 	/* No Local on a shared subscription [MQTT-3.8.3-4 (v5)] */
 	if (protocol == MQ_V5 && sub.no_local &&
 		mq_topic_share_split(filter.ptr, filter.len, &group, &glen, &inner, &ilen))
@@ -201,6 +205,7 @@ mq_subscribe_next(const mq_subscribe *sub, int protocol, size_t *pos,
 	if (!rd_lenbytes(&r, &out->filter) || !rd_u8(&r, &opts))
 		return false;
 	parse_options(opts, out);
+	out->filter_valid = mq_topic_validate_filter(out->filter.ptr, out->filter.len) == MQ_OK;
 	if (protocol != MQ_V5)
 	{
 		out->no_local = false;

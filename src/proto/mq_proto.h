@@ -17,8 +17,12 @@
  * property identifiers allowed for the packet type, duplicate properties,
  * property value ranges, QoS and reserved bits, topic name/filter syntax,
  * non-zero packet identifiers, and that nothing follows the last field.
- * Rules that need session state (receive maximum, topic aliases in use,
- * packet identifiers in flight, maximum packet size) belong to the broker.
+ * One exception: a SUBSCRIBE filter with bad wildcard syntax (or empty)
+ * does not fail the packet; mq_subscribe_next reports it in filter_valid,
+ * and the broker refuses that entry alone (SUBACK 0x80 / 0x8F), as both
+ * specifications allow.  Rules that need session state (receive maximum,
+ * topic aliases in use, packet identifiers in flight, maximum packet size)
+ * belong to the broker.
  *
  * IDENTIFICATION
  *	  src/proto/mq_proto.h
@@ -278,6 +282,7 @@ typedef struct mq_subscription
 	bool		no_local;		/* v5 */
 	bool		retain_as_published;	/* v5 */
 	uint8_t		retain_handling;	/* v5: 0, 1 or 2 */
+	bool		filter_valid;	/* false: refuse this entry, never subscribe it */
 } mq_subscription;
 
 typedef struct mq_subscribe
@@ -376,7 +381,7 @@ extern size_t mq_varint_size(uint32_t value);
  * CONNACK, for a bad CONNECT: e.g. MQ_RC_UNSUPPORTED_PROTOCOL_VERSION; a
  * 3.1.1 empty client id without clean session gives
  * MQ_RC_CLIENT_ID_NOT_VALID).  Besides 0x81 and 0x82 the reasons used are
- * 0x84 (protocol name or level), 0x85 (client id), 0x8F (topic filter
+ * 0x84 (protocol name or level), 0x85 (client id), 0x8F (UNSUBSCRIBE filter
  * syntax), 0x90 (topic name syntax), 0x94 (Topic Alias 0) and 0x83 (more
  * than MQ_MAX_SUBSCRIPTION_IDS subscription identifiers).  'reason' may be
  * NULL.  Never allocates; 'out' is unspecified after an error, except that
@@ -391,7 +396,8 @@ extern mq_err mq_decode(uint8_t first_byte, const uint8_t *body, uint32_t len,
 /*
  * Iterators over validated lists.  '*pos' starts at 0; each call returns
  * true and fills the next item, false at the end.  Only valid on lists
- * that mq_decode accepted.
+ * that mq_decode accepted.  mq_subscribe_next sets filter_valid from
+ * mq_topic_validate_filter; the filter is always well-formed UTF-8.
  */
 extern bool mq_props_next_user(const mq_props *props, size_t *pos, mq_user_prop *out);
 extern bool mq_subscribe_next(const mq_subscribe *sub, int protocol, size_t *pos,

@@ -9,6 +9,7 @@
  *-------------------------------------------------------------------------
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec_util.h"
@@ -237,6 +238,7 @@ eq_subscribe(cmp *c, const mq_subscribe *a, const mq_subscribe *b, int protocol)
 		eq_int(c, sa.no_local, sb.no_local, "no_local");
 		eq_int(c, sa.retain_as_published, sb.retain_as_published, "retain_as_published");
 		eq_int(c, sa.retain_handling, sb.retain_handling, "retain_handling");
+		eq_int(c, sa.filter_valid, sb.filter_valid, "filter_valid");
 	}
 }
 
@@ -351,4 +353,156 @@ packet_eq(const mq_packet *a, const mq_packet *b, int protocol, char *why, size_
 			break;
 	}
 	return c.ok;
+}
+
+/* --- encode, decode, encode ------------------------------------------------ */
+
+bool
+check_roundtrip(const mq_packet *p, int protocol, mq_direction dir, char *why, size_t whylen)
+{
+	size_t		size = mq_encode_size(p, protocol);
+	uint8_t    *first;
+	uint8_t    *again;
+	mq_packet	got;
+	uint8_t		reason = 0;
+	mq_err		err;
+	bool		ok = false;
+
+	if (size == 0)
+	{
+		snprintf(why, whylen, "mq_encode_size refused the packet");
+		return false;
+	}
+	first = malloc(size);
+	again = malloc(size);
+	if (first == NULL || again == NULL)
+		snprintf(why, whylen, "out of memory");
+	else if (mq_encode(p, protocol, first, size) != size)
+		snprintf(why, whylen, "mq_encode did not write the announced size");
+	else if ((err = decode_whole(first, size, p->type == MQ_PKT_CONNECT ? 0 : protocol,
+								 dir, &got, &reason)) != MQ_OK)
+		snprintf(why, whylen, "decoding the encoding: %s (reason 0x%02X)",
+				 mq_err_str(err), reason);
+	else if (!packet_eq(p, &got, protocol, why, whylen))
+		;
+	else if (!packet_views_within(&got, protocol, first, size))
+		snprintf(why, whylen, "a decoded view points outside the encoding");
+	else if (mq_encode_size(&got, protocol) != size ||
+			 mq_encode(&got, protocol, again, size) != size ||
+			 memcmp(first, again, size) != 0)
+		snprintf(why, whylen, "encoding the decoded packet gives other bytes");
+	else
+		ok = true;
+	free(first);
+	free(again);
+	return ok;
+}
+
+/* --- bounds of decoded views ------------------------------------------------- */
+
+typedef struct bounds
+{
+	const uint8_t *base;
+	size_t		len;
+	bool		ok;
+} bounds;
+
+static void
+within(bounds *b, mq_bytes v)
+{
+	uintptr_t	lo = (uintptr_t) b->base;
+	uintptr_t	p = (uintptr_t) v.ptr;
+
+	if (v.len == 0)
+		return;
+	if (p < lo || p - lo > b->len || v.len > b->len - (p - lo))
+		b->ok = false;
+}
+
+static void
+props_within(bounds *b, const mq_props *p)
+{
+	size_t		pos = 0;
+	mq_user_prop up;
+
+	within(b, p->raw);
+	within(b, p->content_type);
+	within(b, p->response_topic);
+	within(b, p->correlation_data);
+	within(b, p->assigned_client_identifier);
+	within(b, p->authentication_method);
+	within(b, p->authentication_data);
+	within(b, p->response_information);
+	within(b, p->server_reference);
+	within(b, p->reason_string);
+	while (mq_props_next_user(p, &pos, &up))
+	{
+		within(b, up.key);
+		within(b, up.value);
+	}
+}
+
+bool
+packet_views_within(const mq_packet *p, int protocol, const uint8_t *base, size_t len)
+{
+	bounds		b = {base, len, true};
+	size_t		pos = 0;
+	mq_subscription s;
+	mq_bytes	f;
+
+	switch (p->type)
+	{
+		case MQ_PKT_CONNECT:
+			props_within(&b, &p->u.connect.props);
+			props_within(&b, &p->u.connect.will_props);
+			within(&b, p->u.connect.client_id);
+			within(&b, p->u.connect.will_topic);
+			within(&b, p->u.connect.will_payload);
+			within(&b, p->u.connect.username);
+			within(&b, p->u.connect.password);
+			break;
+		case MQ_PKT_CONNACK:
+			props_within(&b, &p->u.connack.props);
+			break;
+		case MQ_PKT_PUBLISH:
+			props_within(&b, &p->u.publish.props);
+			within(&b, p->u.publish.topic);
+			within(&b, p->u.publish.payload);
+			break;
+		case MQ_PKT_PUBACK:
+		case MQ_PKT_PUBREC:
+		case MQ_PKT_PUBREL:
+		case MQ_PKT_PUBCOMP:
+			props_within(&b, &p->u.ack.props);
+			break;
+		case MQ_PKT_SUBSCRIBE:
+			props_within(&b, &p->u.subscribe.props);
+			within(&b, p->u.subscribe.entries);
+			while (mq_subscribe_next(&p->u.subscribe, protocol, &pos, &s))
+				within(&b, s.filter);
+			break;
+		case MQ_PKT_SUBACK:
+			props_within(&b, &p->u.suback.props);
+			within(&b, p->u.suback.reason_codes);
+			break;
+		case MQ_PKT_UNSUBSCRIBE:
+			props_within(&b, &p->u.unsubscribe.props);
+			within(&b, p->u.unsubscribe.filters);
+			while (mq_unsubscribe_next(&p->u.unsubscribe, &pos, &f))
+				within(&b, f);
+			break;
+		case MQ_PKT_UNSUBACK:
+			props_within(&b, &p->u.unsuback.props);
+			within(&b, p->u.unsuback.reason_codes);
+			break;
+		case MQ_PKT_DISCONNECT:
+		case MQ_PKT_AUTH:
+			props_within(&b, &p->u.disconnect.props);
+			break;
+		case MQ_PKT_PINGREQ:
+		case MQ_PKT_PINGRESP:
+		case MQ_PKT_RESERVED:
+			break;
+	}
+	return b.ok;
 }

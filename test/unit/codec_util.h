@@ -46,4 +46,19 @@ extern mq_err decode_whole(const uint8_t *buf, size_t len, int protocol,
 extern bool packet_eq(const mq_packet *a, const mq_packet *b, int protocol,
 					  char *why, size_t whylen);
 
+/*
+ * Encode 'p' into an exact-size buffer, decode it back (CONNECT with level
+ * 0), compare with packet_eq, then encode the decoded packet and compare
+ * the bytes.  On failure writes the reason to 'why' and returns false.
+ */
+extern bool check_roundtrip(const mq_packet *p, int protocol, mq_direction dir,
+							char *why, size_t whylen);
+
+/*
+ * True if every view in a decoded 'p' (fields, properties, and what the
+ * list iterators yield) lies inside base[0..len).
+ */
+extern bool packet_views_within(const mq_packet *p, int protocol,
+								const uint8_t *base, size_t len);
+
 #endif							/* CODEC_UTIL_H */

@@ -3,8 +3,6 @@
  * type under both protocol levels, compared field by field, plus the
  * encoder's own rules (short forms, user property merging, refusals).
  */
-#include <stdlib.h>
-
 #include "codec_util.h"
 #include "mq_test.h"
 #include "proto/mq_proto.h"
@@ -13,45 +11,13 @@ void		suite_roundtrip(void);
 
 #define ROUNDTRIP(p, protocol, dir) roundtrip(__LINE__, (p), (protocol), (dir))
 
-/*
- * Encode 'p' into a buffer of exactly the announced size, decode it back
- * and compare; then encode the decoded packet and expect the same bytes.
- */
 static void
 roundtrip(int line, const mq_packet *p, int protocol, mq_direction dir)
 {
-	size_t		size = mq_encode_size(p, protocol);
-	uint8_t    *buf;
-	uint8_t    *again;
-	mq_packet	got;
-	uint8_t		reason = 0xFF;
 	char		why[128];
-	mq_err		err;
 
-	if (size == 0)
-	{
-		mq_test_fail(__FILE__, line, "mq_encode_size refused the packet");
-		return;
-	}
-	buf = malloc(size);
-	again = malloc(size);
-	if (mq_encode(p, protocol, buf, size) != size)
-		mq_test_fail(__FILE__, line, "mq_encode did not write the announced size");
-	else
-	{
-		err = decode_whole(buf, size, p->type == MQ_PKT_CONNECT ? 0 : protocol, dir,
-						   &got, &reason);
-		if (err != MQ_OK)
-			mq_test_fail(__FILE__, line, "decode: %s (reason 0x%02X)",
-						 mq_err_str(err), reason);
-		else if (!packet_eq(p, &got, protocol, why, sizeof(why)))
-			mq_test_fail(__FILE__, line, "round trip: %s", why);
-		else if (mq_encode(&got, protocol, again, size) != size ||
-				 memcmp(buf, again, size) != 0)
-			mq_test_fail(__FILE__, line, "re-encoding the decoded packet differs");
-	}
-	free(buf);
-	free(again);
+	if (!check_roundtrip(p, protocol, dir, why, sizeof(why)))
+		mq_test_fail(__FILE__, line, "round trip: %s", why);
 }
 
 static void

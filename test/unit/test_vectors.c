@@ -2,7 +2,8 @@
  * Unit tests for the codec against hand-written hex vectors: every packet
  * type of MQTT 3.1.1 and 5.0.  Each vector is decoded and compared field by
  * field with the expected packet, and the expected packet is encoded and
- * compared byte for byte with the vector.
+ * compared byte for byte with the vector.  The hex itself is in
+ * codec_samples.c, named after the test and variable below.
  *
  * The vectors are built from the specifications' examples where they give
  * one: the CONNECT variable headers (3.1.1 figure 3.6, MQTT 5 figure 3-7:
@@ -16,46 +17,46 @@
  */
 #include <stdio.h>
 
+#include "codec_samples.h"
 #include "codec_util.h"
 #include "mq_test.h"
 #include "proto/mq_proto.h"
 
 void		suite_vectors(void);
 
-#define VEC(hex, protocol, dir, expect) \
-	check_vector(__LINE__, (hex), (protocol), (dir), (expect))
+#define VEC(name, expect) check_vector(__LINE__, (name), (expect))
 
 static void
-check_vector(int line, const char *hex, int protocol, mq_direction dir,
-			 const mq_packet *expect)
+check_vector(int line, const char *name, const mq_packet *expect)
 {
+	const codec_sample *v = codec_sample_find(name);
 	uint8_t		wire[512];
 	uint8_t		out[512];
-	size_t		n = hex_parse(hex, wire, sizeof(wire));
+	size_t		n;
 	mq_packet	got;
 	uint8_t		reason = 0xFF;
 	char		why[128];
 	mq_err		err;
 	size_t		size;
 
-	if (n == (size_t) -1)
+	if (v == NULL || (n = hex_parse(v->hex, wire, sizeof(wire))) == (size_t) -1)
 	{
-		mq_test_fail(__FILE__, line, "bad hex vector");
+		mq_test_fail(__FILE__, line, "no valid sample %s", name);
 		return;
 	}
-	err = decode_whole(wire, n, expect->type == MQ_PKT_CONNECT ? 0 : protocol, dir,
+	err = decode_whole(wire, n, expect->type == MQ_PKT_CONNECT ? 0 : v->protocol, v->dir,
 					   &got, &reason);
 	if (err != MQ_OK)
 		mq_test_fail(__FILE__, line, "decode: %s (reason 0x%02X)", mq_err_str(err), reason);
-	else if (!packet_eq(expect, &got, protocol, why, sizeof(why)))
+	else if (!packet_eq(expect, &got, v->protocol, why, sizeof(why)))
 		mq_test_fail(__FILE__, line, "decode: %s", why);
 	else if (reason != MQ_RC_SUCCESS)
 		mq_test_fail(__FILE__, line, "decode: reason 0x%02X on success", reason);
 
-	size = mq_encode_size(expect, protocol);
+	size = mq_encode_size(expect, v->protocol);
 	if (size != n)
 		mq_test_fail(__FILE__, line, "encode size %zu, vector has %zu bytes", size, n);
-	else if (mq_encode(expect, protocol, out, sizeof(out)) != n)
+	else if (mq_encode(expect, v->protocol, out, sizeof(out)) != n)
 		mq_test_fail(__FILE__, line, "encode wrote a different length");
 	else if (memcmp(out, wire, n) != 0)
 		mq_test_fail(__FILE__, line, "encoded bytes differ from the vector");
@@ -77,11 +78,8 @@ test_vec_connect_v311(void)
 			.protocol_level = MQ_V311, .clean_start = true, .keep_alive = 60,
 		.client_id = STR("test")}};
 
-	VEC("10 1F 00 04 4D 51 54 54 04 CE 00 0A"
-		" 00 03 63 69 64 00 03 61 2F 62 00 03 62 79 65 00 01 75 00 01 70",
-		MQ_V311, MQ_TO_SERVER, &p);
-	VEC("10 10 00 04 4D 51 54 54 04 02 00 3C 00 04 74 65 73 74",
-		MQ_V311, MQ_TO_SERVER, &minimal);
+	VEC("connect_v311.p.v311.to_server", &p);
+	VEC("connect_v311.minimal.v311.to_server", &minimal);
 }
 
 static void
@@ -136,17 +134,8 @@ test_vec_connect_v5(void)
 			.will_topic = STR("w"), .will_payload = STR(""),
 		.username_flag = true, .username = STR("u")}};
 
-	VEC("10 26 00 04 4D 51 54 54 05 CE 00 0A 05 11 00 00 00 0A"
-		" 00 03 63 69 64 00 00 03 61 2F 62 00 03 62 79 65 00 01 75 00 01 70",
-		MQ_V5, MQ_TO_SERVER, &p);
-	VEC("10 5A 00 04 4D 51 54 54 05 B6 00 00"
-		" 23 11 00 00 00 78 15 00 01 58 16 00 01 01 17 00 19 01 21 00 14"
-		"    22 00 05 27 00 00 10 00 26 00 01 61 00 01 62"
-		" 00 02 63 31"
-		" 1F 01 01 02 00 00 00 0A 03 00 01 74 08 00 01 72 09 00 01 FF"
-		"    18 00 00 00 05 26 00 01 6B 00 01 76"
-		" 00 01 77 00 00 00 01 75",
-		MQ_V5, MQ_TO_SERVER, &full);
+	VEC("connect_v5.p.v5.to_server", &p);
+	VEC("connect_v5.full.v5.to_server", &full);
 }
 
 /* --- CONNACK ------------------------------------------------------------------ */
@@ -199,16 +188,13 @@ test_vec_connack(void)
 	mq_packet	v5_refused = {.type = MQ_PKT_CONNACK,
 	.u.connack = {.reason_code = MQ_RC_UNSUPPORTED_PROTOCOL_VERSION}};
 
-	VEC("20 02 00 00", MQ_V311, MQ_TO_CLIENT, &accepted);
-	VEC("20 02 01 00", MQ_V311, MQ_TO_CLIENT, &present);
-	VEC("20 02 00 05", MQ_V311, MQ_TO_CLIENT, &refused);
-	VEC("20 03 00 00 00", MQ_V5, MQ_TO_CLIENT, &accepted);
-	VEC("20 03 00 84 00", MQ_V5, MQ_TO_CLIENT, &v5_refused);
-	VEC("20 0A 01 00 07 22 00 0A 24 01 25 00", MQ_V5, MQ_TO_CLIENT, &v5_some);
-	VEC("20 41 00 00 3E 11 00 00 00 0A 12 00 02 69 64 13 00 1E 15 00 01 58"
-		" 16 00 01 02 1A 00 01 72 1C 00 01 73 1F 00 02 6F 6B 21 00 0A 22 00 03"
-		" 24 00 25 01 27 00 01 00 00 28 01 29 00 2A 01 26 00 01 6B 00 01 76",
-		MQ_V5, MQ_TO_CLIENT, &v5_all);
+	VEC("connack.accepted.v311.to_client", &accepted);
+	VEC("connack.present.v311.to_client", &present);
+	VEC("connack.refused.v311.to_client", &refused);
+	VEC("connack.accepted.v5.to_client", &accepted);
+	VEC("connack.v5_refused.v5.to_client", &v5_refused);
+	VEC("connack.v5_some.v5.to_client", &v5_some);
+	VEC("connack.v5_all.v5.to_client", &v5_all);
 }
 
 /* --- PUBLISH ------------------------------------------------------------------ */
@@ -246,15 +232,13 @@ test_vec_publish(void)
 			.props = {.present = MQ_PROP_BIT(MQ_PROP_TOPIC_ALIAS), .topic_alias = 5},
 		.payload = STR("x")}};
 
-	VEC("32 09 00 03 61 2F 62 00 0A 68 69", MQ_V311, MQ_TO_SERVER, &qos1);
-	VEC("32 09 00 03 61 2F 62 00 0A 68 69", MQ_V311, MQ_TO_CLIENT, &qos1);
-	VEC("31 07 00 03 61 2F 62 68 69", MQ_V311, MQ_TO_SERVER, &qos0_retain);
-	VEC("32 0A 00 03 61 2F 62 00 0A 00 68 69", MQ_V5, MQ_TO_SERVER, &qos1);
-	VEC("3C 25 00 03 61 2F 62 00 0B 1B 01 01 02 00 00 00 3C 03 00 01 74"
-		" 08 00 01 72 09 00 02 01 02 26 00 01 6B 00 01 76 68 69",
-		MQ_V5, MQ_TO_SERVER, &full);
-	VEC("30 0E 00 03 61 2F 62 08 0B 01 0B C8 01 23 00 05", MQ_V5, MQ_TO_CLIENT, &to_client);
-	VEC("30 07 00 00 03 23 00 05 78", MQ_V5, MQ_TO_SERVER, &aliased);
+	VEC("publish.qos1.v311.to_server", &qos1);
+	VEC("publish.qos1.v311.to_client", &qos1);
+	VEC("publish.qos0_retain.v311.to_server", &qos0_retain);
+	VEC("publish.qos1.v5.to_server", &qos1);
+	VEC("publish.full.v5.to_server", &full);
+	VEC("publish.to_client.v5.to_client", &to_client);
+	VEC("publish.aliased.v5.to_server", &aliased);
 }
 
 /* --- PUBACK, PUBREC, PUBREL, PUBCOMP ------------------------------------------- */
@@ -276,15 +260,15 @@ test_vec_acks(void)
 	.reason_code = MQ_RC_PACKET_ID_NOT_FOUND}};
 	mq_packet	pubcomp_max = {.type = MQ_PKT_PUBCOMP, .u.ack = {.packet_id = 65535}};
 
-	VEC("40 02 00 0A", MQ_V311, MQ_TO_SERVER, &puback);
-	VEC("50 02 00 0A", MQ_V311, MQ_TO_CLIENT, &pubrec);
-	VEC("62 02 00 0A", MQ_V311, MQ_TO_SERVER, &pubrel);
-	VEC("70 02 00 0A", MQ_V311, MQ_TO_CLIENT, &pubcomp);
-	VEC("40 02 00 0A", MQ_V5, MQ_TO_SERVER, &puback);
-	VEC("40 03 00 0A 10", MQ_V5, MQ_TO_CLIENT, &puback_nms);
-	VEC("50 0A 00 0A 80 06 1F 00 03 62 61 64", MQ_V5, MQ_TO_SERVER, &pubrec_bad);
-	VEC("62 03 00 0A 92", MQ_V5, MQ_TO_CLIENT, &pubrel_nf);
-	VEC("70 02 FF FF", MQ_V5, MQ_TO_SERVER, &pubcomp_max);
+	VEC("acks.puback.v311.to_server", &puback);
+	VEC("acks.pubrec.v311.to_client", &pubrec);
+	VEC("acks.pubrel.v311.to_server", &pubrel);
+	VEC("acks.pubcomp.v311.to_client", &pubcomp);
+	VEC("acks.puback.v5.to_server", &puback);
+	VEC("acks.puback_nms.v5.to_client", &puback_nms);
+	VEC("acks.pubrec_bad.v5.to_server", &pubrec_bad);
+	VEC("acks.pubrel_nf.v5.to_client", &pubrel_nf);
+	VEC("acks.pubcomp_max.v5.to_server", &pubcomp_max);
 }
 
 /* --- SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK ------------------------------------ */
@@ -310,13 +294,12 @@ test_vec_subscribe(void)
 	uint8_t		wire[64];
 	size_t		n;
 
-	VEC("82 0E 00 0A 00 03 61 2F 62 01 00 03 63 2F 64 02", MQ_V311, MQ_TO_SERVER, &v311);
-	VEC("82 11 00 0A 02 0B 07 00 03 61 2F 62 2D 00 03 63 2F 64 02",
-		MQ_V5, MQ_TO_SERVER, &v5);
-	VEC("82 10 00 01 00 00 0A 24 73 68 61 72 65 2F 67 2F 61 00", MQ_V5, MQ_TO_SERVER, &shared);
+	VEC("subscribe.v311.v311.to_server", &v311);
+	VEC("subscribe.v5.v5.to_server", &v5);
+	VEC("subscribe.shared.v5.to_server", &shared);
 
 	/* The options of the first v5 entry: QoS 1, no local, RAP, retain handling 2 */
-	n = hex_parse("82 11 00 0A 02 0B 07 00 03 61 2F 62 2D 00 03 63 2F 64 02", wire, sizeof(wire));
+	n = hex_parse(codec_sample_find("subscribe.v5.v5.to_server")->hex, wire, sizeof(wire));
 	CHECK_INT(decode_whole(wire, n, MQ_V5, MQ_TO_SERVER, &decoded, NULL), MQ_OK);
 	CHECK_INT(decoded.u.subscribe.count, 2);
 	CHECK(mq_subscribe_next(&decoded.u.subscribe, MQ_V5, &pos, &s));
@@ -324,6 +307,7 @@ test_vec_subscribe(void)
 	CHECK(s.no_local);
 	CHECK(s.retain_as_published);
 	CHECK_INT(s.retain_handling, 2);
+	CHECK(s.filter_valid);
 	CHECK(mq_subscribe_next(&decoded.u.subscribe, MQ_V5, &pos, &s));
 	CHECK_INT(s.qos, 2);
 	CHECK(!s.no_local && !s.retain_as_published && s.retain_handling == 0);
@@ -343,9 +327,9 @@ test_vec_suback(void)
 			.reason_string = STR("no")},
 	.reason_codes = {c5, 3}}};
 
-	VEC("90 05 00 0A 00 02 80", MQ_V311, MQ_TO_CLIENT, &v311);
-	VEC("90 06 00 0A 00 00 02 80", MQ_V5, MQ_TO_CLIENT, &v311);
-	VEC("90 0B 00 0A 05 1F 00 02 6E 6F 01 8F A2", MQ_V5, MQ_TO_CLIENT, &v5);
+	VEC("suback.v311.v311.to_client", &v311);
+	VEC("suback.v311.v5.to_client", &v311);
+	VEC("suback.v5.v5.to_client", &v5);
 }
 
 static void
@@ -359,10 +343,9 @@ test_vec_unsubscribe(void)
 			.packet_id = 10, .props = {.extra_user = &u, .extra_user_count = 1},
 	.filters = {f, sizeof(f)}, .count = 2}};
 
-	VEC("A2 0C 00 0A 00 03 61 2F 62 00 03 63 2F 64", MQ_V311, MQ_TO_SERVER, &p);
-	VEC("A2 0D 00 0A 00 00 03 61 2F 62 00 03 63 2F 64", MQ_V5, MQ_TO_SERVER, &p);
-	VEC("A2 13 00 0A 06 26 00 01 6B 00 00 00 03 61 2F 62 00 03 63 2F 64",
-		MQ_V5, MQ_TO_SERVER, &with_user);
+	VEC("unsubscribe.p.v311.to_server", &p);
+	VEC("unsubscribe.p.v5.to_server", &p);
+	VEC("unsubscribe.with_user.v5.to_server", &with_user);
 }
 
 static void
@@ -373,8 +356,8 @@ test_vec_unsuback(void)
 	mq_packet	v5 = {.type = MQ_PKT_UNSUBACK, .u.unsuback = {
 	.packet_id = 10, .reason_codes = {c5, 2}}};
 
-	VEC("B0 02 00 0A", MQ_V311, MQ_TO_CLIENT, &v311);
-	VEC("B0 05 00 0A 00 00 11", MQ_V5, MQ_TO_CLIENT, &v5);
+	VEC("unsuback.v311.v311.to_client", &v311);
+	VEC("unsuback.v5.v5.to_client", &v5);
 }
 
 /* --- PINGREQ, PINGRESP, DISCONNECT, AUTH ------------------------------------------ */
@@ -395,16 +378,16 @@ test_vec_ping_disconnect(void)
 			.props = {.present = MQ_PROP_BIT(MQ_PROP_SESSION_EXPIRY_INTERVAL),
 	.session_expiry_interval = 60}}};
 
-	VEC("C0 00", MQ_V311, MQ_TO_SERVER, &pingreq);
-	VEC("D0 00", MQ_V311, MQ_TO_CLIENT, &pingresp);
-	VEC("C0 00", MQ_V5, MQ_TO_SERVER, &pingreq);
-	VEC("D0 00", MQ_V5, MQ_TO_CLIENT, &pingresp);
-	VEC("E0 00", MQ_V311, MQ_TO_SERVER, &disc);
-	VEC("E0 00", MQ_V5, MQ_TO_SERVER, &disc);
-	VEC("E0 00", MQ_V5, MQ_TO_CLIENT, &disc);
-	VEC("E0 01 04", MQ_V5, MQ_TO_SERVER, &disc_will);
-	VEC("E0 06 9C 04 1C 00 01 68", MQ_V5, MQ_TO_CLIENT, &disc_moved);
-	VEC("E0 07 00 05 11 00 00 00 3C", MQ_V5, MQ_TO_SERVER, &disc_expiry);
+	VEC("ping_disconnect.pingreq.v311.to_server", &pingreq);
+	VEC("ping_disconnect.pingresp.v311.to_client", &pingresp);
+	VEC("ping_disconnect.pingreq.v5.to_server", &pingreq);
+	VEC("ping_disconnect.pingresp.v5.to_client", &pingresp);
+	VEC("ping_disconnect.disc.v311.to_server", &disc);
+	VEC("ping_disconnect.disc.v5.to_server", &disc);
+	VEC("ping_disconnect.disc.v5.to_client", &disc);
+	VEC("ping_disconnect.disc_will.v5.to_server", &disc_will);
+	VEC("ping_disconnect.disc_moved.v5.to_client", &disc_moved);
+	VEC("ping_disconnect.disc_expiry.v5.to_server", &disc_expiry);
 }
 
 static void
@@ -418,9 +401,9 @@ test_vec_auth(void)
 				MQ_PROP_BIT(MQ_PROP_AUTHENTICATION_DATA),
 	.authentication_method = STR("SCRAM"), .authentication_data = {data, 2}}}};
 
-	VEC("F0 00", MQ_V5, MQ_TO_CLIENT, &success);
-	VEC("F0 0F 18 0D 15 00 05 53 43 52 41 4D 16 00 02 01 02", MQ_V5, MQ_TO_SERVER, &cont);
-	VEC("F0 0F 18 0D 15 00 05 53 43 52 41 4D 16 00 02 01 02", MQ_V5, MQ_TO_CLIENT, &cont);
+	VEC("auth.success.v5.to_client", &success);
+	VEC("auth.cont.v5.to_server", &cont);
+	VEC("auth.cont.v5.to_client", &cont);
 }
 
 void
