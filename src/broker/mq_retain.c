@@ -31,14 +31,21 @@ typedef struct retain_node
 
 struct mq_retain
 {
-	retain_node root;			/* name_len 0, no parent */
+	retain_node *root;			/* name_len 0, no parent */
 	size_t		count;
 };
 
 mq_retain *
 mq_retain_create(void)
 {
-	return calloc(1, sizeof(mq_retain));
+	mq_retain  *r = calloc(1, sizeof(mq_retain));
+
+	if (r != NULL && (r->root = calloc(1, sizeof(retain_node))) == NULL)
+	{
+		free(r);
+		return NULL;
+	}
+	return r;
 }
 
 static void
@@ -61,7 +68,8 @@ mq_retain_destroy(mq_retain *r)
 {
 	if (r == NULL)
 		return;
-	node_free_children(&r->root);
+	node_free_children(r->root);
+	free(r->root);
 	free(r);
 }
 
@@ -82,7 +90,7 @@ static void prune(retain_node *n);
 static retain_node *
 find(mq_retain *r, const uint8_t *topic, size_t len, bool create)
 {
-	retain_node *n = &r->root;
+	retain_node *n = r->root;
 	const uint8_t *p = topic;
 	const uint8_t *end = topic + len;
 
@@ -231,7 +239,7 @@ mq_retain_match(const mq_retain *r, const uint8_t *filter, size_t len,
 {
 	if (len == 0)
 		return;
-	match_from(&r->root, filter, filter + len, true, visit, arg);
+	match_from(r->root, filter, filter + len, true, visit, arg);
 }
 
 size_t

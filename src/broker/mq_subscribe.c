@@ -145,13 +145,13 @@ mq_handle_subscribe(mq_client *c, const mq_subscribe *p)
 		bool		existed = false;
 
 		fresh[i] = false;
-		if (is_shared(e.filter.ptr, e.filter.len) && e.no_local)
+		if (e.filter_valid && is_shared(e.filter.ptr, e.filter.len) && e.no_local)
 		{
 			/* "It is a Protocol Error to set the No Local bit to 1 on a Shared Subscription" */
 			mq_client_fail(c, MQ_RC_PROTOCOL_ERROR);
 			goto done;
 		}
-		if (!filter_within_limits(b, e.filter.ptr, e.filter.len))
+		if (!e.filter_valid || !filter_within_limits(b, e.filter.ptr, e.filter.len))
 			codes[i] = MQ_IS_V5(c) ? MQ_RC_TOPIC_FILTER_INVALID : MQ_RC311_SUBACK_FAILURE;
 		else if (mq_session_subscribe(b, s, e.filter.ptr, e.filter.len, &opts, true,
 									  &existed) != MQ_OK)

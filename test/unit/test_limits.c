@@ -181,6 +181,21 @@ test_topic_limits(void)
 	fx_subscribe(c, 1, "a/b/c/d", 0, 0);
 	CHECK(fx_expect(c, MQ_PKT_SUBACK, &p));
 	CHECK_INT(p.u.suback.reason_codes.ptr[0], MQ_RC311_SUBACK_FAILURE);
+
+	/* Bad wildcard syntax refuses that entry alone; nothing is subscribed. */
+	fx_subscribe(c, 2, "a/#/b", 0, 0);
+	CHECK(fx_expect(c, MQ_PKT_SUBACK, &p));
+	CHECK_INT(p.u.suback.reason_codes.ptr[0], MQ_RC311_SUBACK_FAILURE);
+	c = fx_client(&f, MQ_V5, "new", true, 0);
+	fx_subscribe(c, 1, "$share/g", 0, 0);
+	CHECK(fx_expect(c, MQ_PKT_SUBACK, &p));
+	CHECK_INT(p.u.suback.reason_codes.ptr[0], MQ_RC_TOPIC_FILTER_INVALID);
+	fx_subscribe(c, 2, "x+", 0, 0);
+	CHECK(fx_expect(c, MQ_PKT_SUBACK, &p));
+	CHECK_INT(p.u.suback.reason_codes.ptr[0], MQ_RC_TOPIC_FILTER_INVALID);
+	CHECK(!c->close_requested);
+	/* ("a/+/c" left with the client closed for the bad topic above.) */
+	CHECK_INT(mq_broker_get_stats(f.b)->subscriptions, 0);
 	fx_free(&f);
 }
 
