@@ -364,12 +364,25 @@ extern size_t mq_varint_size(uint32_t value);
  * and its own level governs it.  'dir' says who sent the bytes.
  *
  * Returns MQ_OK and fills 'out' (views into 'body'), or
- *	 MQ_ERR_MALFORMED - the bytes break the wire format,
+ *	 MQ_ERR_MALFORMED - the bytes break the wire format (reason always
+ *						MQ_RC_MALFORMED_PACKET; e.g. PUBLISH QoS 3, bad
+ *						fixed header flags, bad UTF-8),
  *	 MQ_ERR_PROTOCOL  - well-formed but forbidden (e.g. a packet the other
- *						side never sends, QoS 3, AUTH under 3.1.1),
+ *						side never sends, a second CONNECT, AUTH under
+ *						3.1.1, a duplicated property),
+ *	 MQ_ERR_INVALID	  - 'protocol' is not 0, MQ_V311 or MQ_V5, or 'body' is
+ *						NULL with 'len' > 0 (a caller bug),
  * with '*reason' set to the v5 reason code to put in the DISCONNECT (or
- * CONNACK, for a bad CONNECT: e.g. MQ_RC_UNSUPPORTED_PROTOCOL_VERSION).
- * Never allocates; 'out' is unspecified after an error.
+ * CONNACK, for a bad CONNECT: e.g. MQ_RC_UNSUPPORTED_PROTOCOL_VERSION; a
+ * 3.1.1 empty client id without clean session gives
+ * MQ_RC_CLIENT_ID_NOT_VALID).  Besides 0x81 and 0x82 the reasons used are
+ * 0x84 (protocol name or level), 0x85 (client id), 0x8F (topic filter
+ * syntax), 0x90 (topic name syntax), 0x94 (Topic Alias 0) and 0x83 (more
+ * than MQ_MAX_SUBSCRIPTION_IDS subscription identifiers).  'reason' may be
+ * NULL.  Never allocates; 'out' is unspecified after an error, except that
+ * out->type is always set and, for a CONNECT whose level byte was read,
+ * out->u.connect.protocol_level holds it, so a refusal can be answered in
+ * the client's version.
  */
 extern mq_err mq_decode(uint8_t first_byte, const uint8_t *body, uint32_t len,
 						int protocol, mq_direction dir, mq_packet *out,
@@ -390,15 +403,21 @@ extern bool mq_unsubscribe_next(const mq_unsubscribe *unsub, size_t *pos, mq_byt
 /*
  * Bytes needed to encode 'p' for 'protocol' (fixed header included), or 0
  * if it cannot be encoded (remaining length over the limit, a field over
- * 65535 bytes).  Properties are written only for MQ_V5.  For SUBSCRIBE and
- * UNSUBSCRIBE the entries are taken from the raw list as-is.
+ * 65535 bytes, a QoS over 2, a subscription identifier outside
+ * 1..MQ_MAX_SUBSCRIPTION_ID, AUTH under 3.1.1).  Properties are written
+ * only for MQ_V5, only those the packet type may carry, in ascending
+ * identifier order with user properties last.  For SUBSCRIBE and
+ * UNSUBSCRIBE the entries are taken from the raw list as-is.  A CONNECT
+ * carries 'protocol' as its level byte (protocol_level is not consulted).
  */
 extern size_t mq_encode_size(const mq_packet *p, int protocol);
 
 /*
- * Encode 'p' into 'buf', which must hold mq_encode_size(p, protocol) bytes
- * (asserted).  Returns the number of bytes written.  A v5 ack or
- * DISCONNECT with reason 0 and no properties uses the short forms.
+ * Encode 'p' into 'buf', which must hold mq_encode_size(p, protocol) bytes.
+ * Returns the number of bytes written, or 0 (nothing written) if 'cap' is
+ * smaller or the packet cannot be encoded.  A v5 ack or DISCONNECT with
+ * reason 0 and no properties uses the short forms; with a non-zero reason
+ * and no properties the property length is omitted too.
  */
 extern size_t mq_encode(const mq_packet *p, int protocol, uint8_t *buf, size_t cap);
 
