@@ -184,6 +184,53 @@ def test_server_respects_the_client_receive_maximum_v5(v):
     assert got == [str(i).encode() for i in range(6)], got
 
 
+@both
+def test_server_in_flight_window_is_bounded(v):
+    """The server keeps at most mqdb.max_inflight unacknowledged QoS 1
+    messages in flight to a client (v5: its Receive Maximum [MQTT-3.3.4-7]);
+    the rest wait for acknowledgements and follow in order."""
+    with broker.configured({"mqdb.max_inflight": 2}) as port:
+        t = topic()
+        sub = connected(v, port=port)
+        sub.subscribe(t, qos=1)
+        pub = connected(v, port=port)
+        for i in range(5):
+            pub.publish(t, str(i).encode(), qos=1)
+        first = [sub.expect(m.PUBLISH), sub.expect(m.PUBLISH)]
+        sub.nothing(0.5)
+        got = [p.payload for p in first]
+        for p in first:
+            sub.send(m.ack(m.PUBACK, p.pid, version=v))
+        got += [sub.receive().payload for _ in range(3)]
+        assert got == [str(i).encode() for i in range(5)], got
+
+
+@only(V5)
+def test_client_acknowledgements_with_reason_codes_v5(v):
+    """The server accepts PUBACK and PUBCOMP with reason codes and properties
+    [v5 3.4.2, 3.7.2]; a PUBREC with an error code (>= 0x80) ends the QoS 2
+    flow: no PUBREL follows [MQTT-4.3.3-4] [v5 4.3.3]."""
+    t = topic()
+    sub = connected(v)
+    sub.subscribe(t, qos=2)
+    pub = connected(v)
+    pub.publish(t, b"one", qos=1)
+    p = sub.expect(m.PUBLISH)
+    sub.send(m.ack(m.PUBACK, p.pid, rc=0x10, props={"reason_string": "nobody here",
+                                                      "user_property": [("k", "v")]}))
+    pub.publish(t, b"two", qos=2)
+    p = sub.expect(m.PUBLISH)
+    sub.send(m.ack(m.PUBREC, p.pid, rc=0x80, props={"reason_string": "refused"}))
+    sub.nothing(0.5)
+    pub.publish(t, b"three", qos=2)
+    p = sub.expect(m.PUBLISH)
+    assert p.payload == b"three"
+    sub.send(m.ack(m.PUBREC, p.pid, rc=0x00))
+    rel = sub.expect(m.PUBREL)
+    sub.send(m.ack(m.PUBCOMP, rel.pid, rc=0x00, props={"user_property": [("x", "y")]}))
+    sub.ping()
+
+
 @only(V5)
 def test_exceeding_the_server_receive_maximum_is_0x93_v5(v):
     """A client that sends more unacknowledged QoS 2 PUBLISH packets than the

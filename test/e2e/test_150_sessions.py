@@ -63,6 +63,27 @@ def test_offline_queue_is_bounded(v):
         _end_session(c, v)
 
 
+@both
+def test_offline_queue_is_bounded_in_bytes(v):
+    """The queue of an offline session is also bounded in bytes
+    (mqdb.max_queued_bytes); the messages kept arrive in order."""
+    cid = f"bytes-{uid()}"
+    t = topic()
+    with broker.configured({"mqdb.max_queued_bytes": 2000, "mqdb.max_inflight": 2}) as port:
+        c, _ = _persistent(v, cid, port=port)
+        c.subscribe(t, qos=1)
+        c.disconnect()
+        pub = connected(v, port=port)
+        for i in range(40):
+            pub.publish(t, f"{i:02d}".encode() + b"." * 198, qos=1)
+        c, ack = _persistent(v, cid, port=port)
+        assert ack.session_present
+        got = [p.payload[:2] for p in c.receive_all(timeout=0.7)]
+        assert 5 <= len(got) <= 13, got        # 2000 bytes of 200-byte messages, plus in flight
+        assert got == sorted(got), got
+        _end_session(c, v)
+
+
 @only(V5)
 def test_session_expiry_zero_ends_the_session_at_disconnect_v5(v):
     """Session Expiry Interval 0 (or absent): the session ends when the

@@ -4,7 +4,7 @@ import time
 
 import mqtt_raw as m
 from conformance import (CliSub, broker, client, connected, expect_close, mosquitto_pub,
-                         only, topic, uid)
+                         only, paho_client, paho_stop, paho_subscribe, paho_wait, topic, uid)
 from mqtt_raw import V5
 
 TARGETS = ("mqdb", "mosquitto")
@@ -203,3 +203,38 @@ def test_properties_through_mosquitto_clients_v5(v):
         assert sub.message() == f"MSG {t} props ct=text/x rt=answer/here cd=c-123 up=key:value"
     finally:
         sub.stop()
+
+
+@only(V5)
+def test_request_response_with_paho_v5(v):
+    """python3-paho-mqtt: a request with Response Topic and Correlation Data
+    is answered on that topic with the same Correlation Data, as the MQDB
+    request/response pattern needs [MQTT-3.3.2-15] [MQTT-3.3.2-16]."""
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+    req, reply = topic("req"), topic("reply")
+    server = paho_client(v)
+    paho_subscribe(server, req, qos=1)
+    requester = paho_client(v)
+    paho_subscribe(requester, reply, qos=1)
+    try:
+        props = Properties(PacketTypes.PUBLISH)
+        props.ResponseTopic = reply
+        props.CorrelationData = b"\x01req-42"
+        props.UserProperty = [("trace", "abc")]
+        requester.publish(req, b"ping?", qos=1, properties=props).wait_for_publish(5)
+        got = paho_wait(server, "the request")
+        assert got.payload == b"ping?"
+        assert got.properties.ResponseTopic == reply
+        assert got.properties.CorrelationData == b"\x01req-42"
+        assert got.properties.UserProperty == [("trace", "abc")]
+        answer = Properties(PacketTypes.PUBLISH)
+        answer.CorrelationData = got.properties.CorrelationData
+        server.publish(got.properties.ResponseTopic, b"pong", qos=1,
+                       properties=answer).wait_for_publish(5)
+        back = paho_wait(requester, "the response")
+        assert (back.topic, back.payload) == (reply, b"pong")
+        assert back.properties.CorrelationData == b"\x01req-42"
+    finally:
+        paho_stop(server)
+        paho_stop(requester)
