@@ -71,8 +71,10 @@ class Broker:
                 time.sleep(0.5)     # the worker applies a reload on its next wake-up
                 yield self.port
             finally:
+                # Tolerant: a setting the server does not know failed above already.
                 for name in settings:
-                    server.set_config(name, None)
+                    server.psql(f"ALTER SYSTEM RESET {name}", check=False)
+                server.psql("SELECT pg_reload_conf()", check=False)
         else:
             import mosquitto
             missing = [n for n in settings if mosquitto.LIMITS.get(n) is None]

@@ -163,6 +163,20 @@ def test_pubrel_for_an_unknown_packet_id_gets_0x92_v5(v):
     assert (comp.pid, comp.rc) == (4242, 0x92), comp
 
 
+def _check_window(v, sub, pub, t, window, total):
+    """pub sends total QoS 1 messages; sub gets exactly window of them until
+    it acknowledges, then the rest, all in order."""
+    for i in range(total):
+        pub.publish(t, str(i).encode(), qos=1)
+    first = [sub.expect(m.PUBLISH) for _ in range(window)]
+    sub.nothing(0.5)
+    got = [p.payload for p in first]
+    for p in first:
+        sub.send(m.ack(m.PUBACK, p.pid, version=v))
+    got += [sub.receive().payload for _ in range(total - window)]
+    assert got == [str(i).encode() for i in range(total)], got
+
+
 @only(V5)
 def test_server_respects_the_client_receive_maximum_v5(v):
     """The server sends no more unacknowledged QoS 1/2 PUBLISH packets than the
@@ -171,17 +185,7 @@ def test_server_respects_the_client_receive_maximum_v5(v):
     sub = client(v)
     sub.connect(f"rm-{uid()}", props={"receive_maximum": 2})
     sub.subscribe(t, qos=1)
-    pub = connected(v)
-    for i in range(6):
-        pub.publish(t, str(i).encode(), qos=1)
-    first = [sub.expect(m.PUBLISH), sub.expect(m.PUBLISH)]
-    sub.nothing(0.5)
-    got = [p.payload for p in first]
-    for p in first:
-        sub.send(m.ack(m.PUBACK, p.pid, version=v))
-    for _ in range(4):
-        got.append(sub.receive().payload)
-    assert got == [str(i).encode() for i in range(6)], got
+    _check_window(v, sub, connected(v), t, 2, 6)
 
 
 @both
@@ -193,16 +197,7 @@ def test_server_in_flight_window_is_bounded(v):
         t = topic()
         sub = connected(v, port=port)
         sub.subscribe(t, qos=1)
-        pub = connected(v, port=port)
-        for i in range(5):
-            pub.publish(t, str(i).encode(), qos=1)
-        first = [sub.expect(m.PUBLISH), sub.expect(m.PUBLISH)]
-        sub.nothing(0.5)
-        got = [p.payload for p in first]
-        for p in first:
-            sub.send(m.ack(m.PUBACK, p.pid, version=v))
-        got += [sub.receive().payload for _ in range(3)]
-        assert got == [str(i).encode() for i in range(5)], got
+        _check_window(v, sub, connected(v, port=port), t, 2, 5)
 
 
 @only(V5)
