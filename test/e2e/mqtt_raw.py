@@ -598,12 +598,13 @@ class Client:
                 raise AssertionError(f"PUBREL for {rel.pid}, expected {p.pid}")
             self.send(ack_packet(PUBCOMP, p.pid, version=self.version))
 
-    def receive_all(self, timeout=0.5):
-        """Every PUBLISH until timeout seconds pass without one."""
+    def receive_all(self, timeout=0.5, first=1.5):
+        """Every PUBLISH until timeout seconds pass without one (the first
+        may take up to `first` seconds)."""
         got = []
         while True:
             try:
-                p = self.recv(timeout)
+                p = self.recv(max(timeout, first) if not got else timeout)
             except socket.timeout:
                 return got
             if p.type != PUBLISH:
