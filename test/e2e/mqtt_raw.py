@@ -405,6 +405,8 @@ class Client:
     def __init__(self, port, version=V5, host="127.0.0.1", timeout=5.0):
         self.version = version
         self.timeout = timeout
+        self.addr = (host, port)
+        self.client_id = None
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = bytearray()
@@ -531,6 +533,7 @@ class Client:
     # --- flows -------------------------------------------------------------
     def connect(self, client_id="", rc=0, **kw):
         kw.setdefault("version", self.version)
+        self.client_id = client_id
         self.send(connect(client_id, **kw))
         ack = self.expect(CONNACK)
         if rc is not None and ack.rc != rc:
@@ -619,6 +622,17 @@ class Client:
     def disconnect(self, rc=None, props=None):
         self.send(disconnect(rc, props, self.version))
         self.close()
+
+    def end_session(self):
+        """Disconnect and discard the session on the server: v5 sets Session
+        Expiry 0 on DISCONNECT; 3.1.1 reconnects once with CleanSession 1."""
+        if self.version == V5:
+            self.disconnect(props={"session_expiry_interval": 0})
+            return
+        self.disconnect()
+        with Client(self.addr[1], V311, host=self.addr[0]) as c:
+            c.connect(self.client_id, clean=True)
+            c.disconnect()
 
 
 ack_packet = ack

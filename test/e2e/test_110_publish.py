@@ -109,7 +109,7 @@ def test_unacknowledged_messages_are_resent_with_dup(v):
     assert rel2.pid == rel.pid, (rel, rel2)
     sub.send(m.ack(m.PUBCOMP, rel2.pid, version=v))
     sub.nothing(0.5)                # nothing else is outstanding
-    sub.disconnect(props={"session_expiry_interval": 0} if v == V5 else None)
+    sub.end_session()
 
 
 @both
@@ -135,7 +135,7 @@ def test_qos2_from_a_client_is_delivered_once(v):
     assert pub.expect(m.PUBCOMP).pid == 7
     got = sub.receive_all(timeout=0.7)
     assert [p.payload for p in got] == [b"exactly once"], got
-    pub.disconnect(props={"session_expiry_interval": 0} if v == V5 else None)
+    pub.end_session()
 
 
 @only(V5)

@@ -15,10 +15,6 @@ def _persistent(v, cid, port=None, expiry=300):
     return c, ack
 
 
-def _end_session(c, v):
-    c.disconnect(props={"session_expiry_interval": 0} if v == V5 else None)
-
-
 @both
 def test_messages_are_queued_for_an_offline_session(v):
     """QoS 1 and 2 messages published while a persistent session is offline
@@ -37,7 +33,7 @@ def test_messages_are_queued_for_an_offline_session(v):
     got = c.receive_all(timeout=0.7)
     assert [(p.payload, p.qos) for p in got] == \
         [(f"m{i}".encode(), 1 + i % 2) for i in range(5)], got
-    _end_session(c, v)
+    c.end_session()
 
 
 def _overflow_offline_queue(v, settings, payload):
@@ -58,7 +54,7 @@ def _overflow_offline_queue(v, settings, payload):
         assert got == sorted(got), got
         pub.publish(t, b"after", qos=1)
         assert c.receive().payload == b"after"
-        _end_session(c, v)
+        c.end_session()
         return got
 
 
@@ -111,7 +107,7 @@ def test_session_expires_after_its_interval_v5(v):
     assert not c.connect(cid, clean=False, props={"session_expiry_interval": 60}).session_present
     connected(v).publish(t, b"x", qos=1)
     c.nothing(0.5)
-    _end_session(c, v)
+    c.end_session()
 
 
 @only(V5)
@@ -124,7 +120,7 @@ def test_disconnect_can_shorten_the_session_expiry_v5(v):
     c.disconnect(0, props={"session_expiry_interval": 0})
     c, ack = _persistent(v, cid)
     assert not ack.session_present
-    _end_session(c, v)
+    c.end_session()
 
 
 @only(V5)
@@ -155,7 +151,7 @@ def test_qos2_state_survives_a_publisher_reconnect(v):
     pub.send(m.ack(m.PUBREL, 99, version=v))
     assert pub.expect(m.PUBCOMP).pid == 99
     assert [p.payload for p in sub.receive_all(timeout=0.7)] == [b"once"]
-    _end_session(pub, v)
+    pub.end_session()
 
 
 @both
@@ -174,4 +170,4 @@ def test_subscriptions_of_a_session_do_not_leak_to_a_clean_one(v):
     c.disconnect()
     c, ack = _persistent(v, cid)
     assert not ack.session_present
-    _end_session(c, v)
+    c.end_session()

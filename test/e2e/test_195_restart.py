@@ -57,7 +57,7 @@ def test_persistent_sessions_survive_a_restart():
         connected(V5).publish(f"{t}/x/deep", b"deep", qos=2)
         got = sorted((p.topic, p.payload, p.qos) for p in c.receive_all(timeout=0.7))
         assert got == sorted([(t, b"after restart", 1), (f"{t}/x/deep", b"deep", 2)]), got
-        c.disconnect(props={"session_expiry_interval": 0} if v == V5 else None)
+        c.end_session()
     c = client(V5)
     assert not c.connect(clean_id, clean=False).session_present
     c.disconnect()
