@@ -62,7 +62,7 @@ def test_assigned_client_identifier_resumes_its_session_v5(v):
 @both
 def test_session_takeover_closes_the_old_connection(v):
     """A second connection with the same client id takes over: the server
-    closes the first [MQTT-3.1.4-3]; v5 tells it with DISCONNECT 0x8E
+    closes the first [MQTT-3.1.4-2] (v5 [MQTT-3.1.4-3]); v5 tells it with DISCONNECT 0x8E
     (mosquitto 2.0.11 closes without it)."""
     cid = f"takeover-{uid()}"
     old = connected(v, client_id=cid)
@@ -78,8 +78,8 @@ def test_session_takeover_closes_the_old_connection(v):
 
 @both
 def test_clean_session_and_session_present(v):
-    """Session present is 0 for a new or clean session [MQTT-3.2.2-1]
-    [MQTT-3.2.2-2] and 1 when a stored session is resumed [MQTT-3.2.2-3]; its
+    """Session present is 0 for a clean [MQTT-3.2.2-1] or new [MQTT-3.2.2-3]
+    session and 1 when a stored session is resumed [MQTT-3.2.2-2]; its
     subscriptions continue [MQTT-3.1.2-4]; a clean connection discards them
     [MQTT-3.1.2-6]."""
     cid = f"sess-{uid()}"
@@ -283,7 +283,8 @@ def test_connect_reserved_flag_closes(v):
 @both
 def test_will_flags_must_be_consistent(v):
     """Will QoS 3 is malformed [MQTT-3.1.2-14]; Will QoS or Will Retain without
-    the Will Flag is malformed [MQTT-3.1.2-13] [MQTT-3.1.2-15]."""
+    the Will Flag is malformed [MQTT-3.1.2-13] [MQTT-3.1.2-15] (3.1.1
+    numbering; v5 [MQTT-3.1.2-11] [MQTT-3.1.2-13])."""
     for flags in (0x02 | 0x04 | 0x18, 0x02 | 0x08, 0x02 | 0x20):
         c = client(v)
         will = {"topic": "w", "payload": b"x"} if flags & 0x04 else None

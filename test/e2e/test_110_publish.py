@@ -115,7 +115,7 @@ def test_unacknowledged_messages_are_resent_with_dup(v):
 @both
 def test_qos2_from_a_client_is_delivered_once(v):
     """A QoS 2 PUBLISH resent with DUP before PUBREL is delivered only once
-    [MQTT-4.3.3-10] (the receiver acknowledges the duplicate, and the
+    (v5 4.3.3; the receiver acknowledges the duplicate, and the
     exchange survives the publisher reconnecting)."""
     t = topic()
     sub = connected(v)
@@ -180,7 +180,7 @@ def _check_window(v, sub, pub, t, window, total):
 @only(V5)
 def test_server_respects_the_client_receive_maximum_v5(v):
     """The server sends no more unacknowledged QoS 1/2 PUBLISH packets than the
-    client's Receive Maximum [MQTT-3.3.4-7]; the rest follow as acks arrive."""
+    client's Receive Maximum [MQTT-3.3.4-9]; the rest follow as acks arrive."""
     t = topic()
     sub = client(v)
     sub.connect(f"rm-{uid()}", props={"receive_maximum": 2})
@@ -191,7 +191,7 @@ def test_server_respects_the_client_receive_maximum_v5(v):
 @both
 def test_server_in_flight_window_is_bounded(v):
     """The server keeps at most mqdb.max_inflight unacknowledged QoS 1
-    messages in flight to a client (v5: its Receive Maximum [MQTT-3.3.4-7]);
+    messages in flight to a client (v5: its Receive Maximum [MQTT-3.3.4-9]);
     the rest wait for acknowledgements and follow in order."""
     with broker.configured({"mqdb.max_inflight": 2}) as port:
         t = topic()
@@ -204,7 +204,7 @@ def test_server_in_flight_window_is_bounded(v):
 def test_client_acknowledgements_with_reason_codes_v5(v):
     """The server accepts PUBACK and PUBCOMP with reason codes and properties
     [v5 3.4.2, 3.7.2]; a PUBREC with an error code (>= 0x80) ends the QoS 2
-    flow: no PUBREL follows [MQTT-4.3.3-4] [v5 4.3.3]."""
+    flow: no PUBREL follows (v5 4.3.3)."""
     t = topic()
     sub = connected(v)
     sub.subscribe(t, qos=2)
@@ -229,7 +229,7 @@ def test_client_acknowledgements_with_reason_codes_v5(v):
 @only(V5)
 def test_exceeding_the_server_receive_maximum_is_0x93_v5(v):
     """A client that sends more unacknowledged QoS 2 PUBLISH packets than the
-    server's Receive Maximum is disconnected with 0x93 [MQTT-3.3.4-9]."""
+    server's Receive Maximum [MQTT-3.3.4-7] is disconnected with 0x93 (v5 4.9, 4.13)."""
     broker.deviation("it answers the extra PUBLISH with PUBREC 0x97 and stays connected")
     with broker.configured({"mqdb.max_inflight": 2}) as port:
         c = client(v, port=port)

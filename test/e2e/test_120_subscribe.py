@@ -15,7 +15,7 @@ def _topics(got):
 @both
 def test_plus_and_hash_wildcards(v):
     """'+' matches exactly one level (also an empty one) and '#' any number
-    of levels including the parent level [MQTT-4.7.1-2] [MQTT-4.7.1-3]."""
+    of levels including the parent level (3.1.1 and v5 4.7.1.2, 4.7.1.3)."""
     r = topic("w")
     sub = connected(v)
     sub.subscribe(f"{r}/+/c", f"{r}/x/#", f"{r}/+", qos=1)
@@ -151,7 +151,7 @@ def test_retain_handling_v5(v):
 @both
 def test_suback_grants_the_requested_qos_in_order(v):
     """SUBACK carries one return code per filter, in order, granting the
-    requested QoS [MQTT-3.8.4-4] [MQTT-3.9.3-1]."""
+    requested QoS [MQTT-3.8.4-5] [MQTT-3.9.3-1]."""
     r = topic()
     c = connected(v)
     ack = c.subscribe((f"{r}/2", 2), (f"{r}/0", 0), (f"{r}/1", 1))

@@ -146,8 +146,8 @@ def test_unknown_topic_alias_with_empty_topic_is_a_protocol_error_v5(v):
 @only(V5)
 def test_server_topic_aliases_respect_the_client_maximum_v5(v):
     """The server sends no Topic Alias to a client that allowed none
-    [MQTT-3.2.2-17] [MQTT-3.3.2-10]; to one that allows some it may, within
-    the limit, and every message still resolves to its topic [MQTT-3.3.2-11]."""
+    [MQTT-3.1.2-27]; to one that allows some it may, within the limit
+    [MQTT-3.1.2-26], and every message still resolves to its topic."""
     t = topic()
     none = connected(v)
     none.subscribe(t, qos=1)

@@ -27,7 +27,7 @@ def _pub_body(t, v, pid=1, qos=1):
 CASES = [
     ("remaining_length_of_five_bytes", (V311, V5),
      lambda v: b"\x30\xff\xff\xff\xff\x01", MALFORMED,
-     "A Remaining Length of more than four bytes is malformed [MQTT-2.2.3] (v5 1.5.5)."),
+     "A Remaining Length of more than four bytes is malformed (3.1.1 2.2.3, v5 1.5.5)."),
     ("remaining_length_shorter_than_the_content", (V311, V5),
      lambda v: packet(0x32, u16(40) + b"ab"), MALFORMED,
      "A topic length running past the packet is malformed (v5 4.13.1)."),
