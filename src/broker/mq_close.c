@@ -7,8 +7,8 @@
  * When a connection ends, its session is detached at once.  A session
  * without expiry ends with it; a persistent one goes on the offline list
  * until it expires or a client resumes it.  The will is published unless
- * the client said goodbye with DISCONNECT (MQTT 5: reason 0x04 asks for it
- * anyway).  An MQTT 5 will with a delay waits on the session for
+ * the client said goodbye with DISCONNECT (MQTT 5: with reason 0x00; any
+ * other reason, 0x04 "with will message" or an error, publishes it).  An MQTT 5 will with a delay waits on the session for
  * min(will delay, session expiry) seconds; resuming the session cancels it,
  * the session ending publishes it (MQTT 5 section 3.1.2.5).
  *
@@ -134,7 +134,8 @@ mq_handle_disconnect(mq_client *c, const mq_reason_packet *p)
 			s->expiry = expiry;
 			s->persistent = expiry > 0;
 		}
-		will = p->reason_code == MQ_RC_DISCONNECT_WITH_WILL;
+		/* Only "normal disconnection" discards the will [MQTT-3.1.2-10]. */
+		will = p->reason_code != MQ_RC_SUCCESS;
 	}
 	mq_client_kick(c, will);
 }

@@ -370,6 +370,14 @@ test_will_on_loss_only(void)
 	fx_finish_close(w, false);
 	CHECK(fx_expect(watcher, MQ_PKT_PUBLISH, &p));
 
+	/* DISCONNECT with an error code: the will too; only 0x00 discards it. */
+	w = fx_open(&f);
+	connect_with_will(w, MQ_V5, "w5", 0, 0);
+	fx_send(w, &(mq_packet) {.type = MQ_PKT_DISCONNECT,
+			.u.disconnect.reason_code = MQ_RC_UNSPECIFIED_ERROR}, MQ_V5);
+	fx_finish_close(w, false);
+	CHECK(fx_expect(watcher, MQ_PKT_PUBLISH, &p));
+
 	/* A protocol error counts as loss. */
 	w = fx_open(&f);
 	connect_with_will(w, MQ_V5, "w4", 0, 0);
