@@ -4,6 +4,7 @@
 #   make installcheck        pg_regress against a running server (PG* env)
 #   make unitcheck           pure-C unit tests under ASan + UBSan
 #   make lint                layering and version checks
+#   make bench               benchmarks vs mosquitto (scripts/bench.sh)
 #
 # scripts/start.sh and scripts/test.sh wrap all of this; see README.md.
 
@@ -42,10 +43,14 @@ include $(PGXS)
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: unitcheck lint
+.PHONY: unitcheck lint bench
 unitcheck:
 	$(MAKE) -C test/unit check
 
 lint:
 	test/check-purity.sh
 	test/check-version.sh
+
+# BENCH=mqtt (or check, mqtt-sanity, ...) runs some suites; default all.
+bench:
+	scripts/bench.sh $(BENCH)
