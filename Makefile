@@ -5,6 +5,7 @@
 #   make unitcheck           pure-C unit tests under ASan + UBSan
 #   make fuzz-smoke          corpus replay plus a short libFuzzer run per target
 #   make lint                layering and version checks
+#   make bench               benchmarks vs mosquitto (scripts/bench.sh)
 #
 # scripts/start.sh and scripts/test.sh wrap all of this; see README.md.
 
@@ -43,7 +44,7 @@ include $(PGXS)
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: unitcheck lint fuzz fuzz-smoke
+.PHONY: unitcheck lint fuzz fuzz-smoke bench
 unitcheck:
 	$(MAKE) -C test/unit check
 
@@ -56,3 +57,7 @@ fuzz-smoke:
 lint:
 	test/check-purity.sh
 	test/check-version.sh
+
+# BENCH=mqtt (or check, mqtt-sanity, ...) runs some suites; default all.
+bench:
+	scripts/bench.sh $(BENCH)
