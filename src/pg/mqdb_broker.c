@@ -158,11 +158,13 @@ mqdb_broker_run(void)
 long
 mqdb_broker_wait_ms(void)
 {
-	int64		deadline;
+	int64		deadline = mq_broker_next_deadline(broker);
+	int64		store = mqdb_store_next_write_ms();
 
-	if (mq_server_has_pending(server) || mqdb_store_pending())
+	if (mq_server_has_pending(server))
 		return 0;
-	deadline = mq_broker_next_deadline(broker);
+	if (store >= 0 && (deadline < 0 || store < deadline))
+		deadline = store;
 	if (deadline < 0)
 		return -1;
 	deadline -= mq_now_ms();

@@ -10,14 +10,15 @@
  * malloc'd copy to a journal and never throw.  Once per loop iteration the
  * worker calls mqdb_store_flush(), which writes the whole journal in one
  * transaction with prepared plans (SPI_keepplan), synchronous_commit off
- * (never waiting for a disk flush) and a short lock_timeout (a table locked
+ * (never waiting for a disk flush) and a 10 ms lock_timeout (a table locked
  * by someone else must not stall the loop).  Writes of one retained topic
- * within a journal collapse into the last.  Everything runs inside PG_TRY:
- * a failure is logged and that journal is dropped -- DESIGN.md accepts
- * losing the last moments of this bookkeeping, and the broker's state in
- * memory stays right.  Expected conditions do not raise: a subscription
- * whose session row is missing is skipped, not an error that would sink
- * the batch.
+ * within a journal collapse into the last.  Everything runs inside PG_TRY.
+ * A failed write keeps the journal and retries after 1, 2, 4 s; after
+ * three failures in a row (or when the journal grows past MAX_JOURNAL) it
+ * is dropped and logged -- DESIGN.md accepts losing the last moments of
+ * this bookkeeping, and the broker's state in memory stays right.
+ * Expected conditions do not raise: a subscription whose session row is
+ * missing is skipped, not an error that would sink the batch.
  *
  * Reading.  mqdb_store_load() runs once when the extension is found: it
  * deletes sessions that expired while the server was down, copies every
@@ -41,7 +42,12 @@
 #include "utils/snapmgr.h"
 
 #include "broker/mq_hash.h"
+#include "common/mq_time.h"
 #include "pg/mqdb_store.h"
+
+#define MAX_JOURNAL		100000	/* changes kept while writes keep failing */
+#define MAX_FAILURES	3		/* consecutive failed writes before dropping */
+#define RETRY_BASE_MS	1000
 
 typedef enum StoreOpKind
 {
@@ -78,6 +84,8 @@ static StoreOp *journal_head = NULL;
 static StoreOp *journal_tail = NULL;
 static int	journal_count = 0;
 static int	journal_lost = 0;	/* changes that could not even be journaled */
+static int	failures = 0;		/* consecutive failed writes */
+static int64 retry_at_ms = 0;	/* no write attempt before this */
 static mq_hash retained_in_journal; /* topic -> its latest StoreOp */
 
 static SPIPlanPtr plans[NUM_OPS];
@@ -233,6 +241,12 @@ mqdb_store_pending(void)
 	return journal_head != NULL;
 }
 
+int64
+mqdb_store_next_write_ms(void)
+{
+	return journal_head != NULL ? retry_at_ms : -1;
+}
+
 void
 mqdb_store_discard(void)
 {
@@ -343,7 +357,7 @@ begin_work(const char *activity)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	set_local("synchronous_commit", "off");
-	set_local("lock_timeout", "100ms");
+	set_local("lock_timeout", "10ms");
 	set_local("statement_timeout", "5s");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "mqdb: SPI_connect failed");
@@ -377,7 +391,7 @@ void
 mqdb_store_flush(void)
 {
 	MemoryContext oldctx = CurrentMemoryContext;
-	volatile int written = 0;
+	volatile bool ok = false;
 	int			total = journal_count;
 
 	if (journal_lost > 0)
@@ -387,7 +401,7 @@ mqdb_store_flush(void)
 						journal_lost)));
 		journal_lost = 0;
 	}
-	if (journal_head == NULL)
+	if (journal_head == NULL || mq_now_ms() < retry_at_ms)
 		return;
 
 	PG_TRY();
@@ -397,23 +411,41 @@ mqdb_store_flush(void)
 		begin_work("mqdb: recording broker state");
 		prepare_plans();
 		for (op = journal_head; op != NULL; op = op->next)
-		{
 			if (!op->dead)
 				run_op(op);
-			written++;
-		}
 		end_work();
+		ok = true;
 	}
 	PG_CATCH();
 	{
 		recover_from_error(oldctx);
-		ereport(WARNING,
-				(errmsg("mqdb: could not record %d change(s) to the broker state", total),
-				 errdetail("Retained messages or persistent sessions changed since the last "
-						   "successful write may be missing after a restart.")));
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldctx);
+
+	if (ok)
+	{
+		failures = 0;
+		retry_at_ms = 0;
+		mqdb_store_discard();
+		return;
+	}
+	failures++;
+	if (failures < MAX_FAILURES && journal_count <= MAX_JOURNAL)
+	{
+		retry_at_ms = mq_now_ms() + ((int64) RETRY_BASE_MS << (failures - 1));
+		ereport(WARNING,
+				(errmsg("mqdb: could not record %d change(s) to the broker state; "
+						"retrying in %d s", total, 1 << (failures - 1))));
+		return;
+	}
+	ereport(WARNING,
+			(errmsg("mqdb: could not record %d change(s) to the broker state; giving up on them",
+					total),
+			 errdetail("Retained messages or persistent sessions changed since the last "
+					   "successful write may be missing after a restart.")));
+	failures = 0;
+	retry_at_ms = 0;
 	mqdb_store_discard();
 }
 
@@ -572,9 +604,11 @@ read_state(Loaded *out, MemoryContext ctx)
 static void
 restore(mq_broker *b, const Loaded *in)
 {
-	uint64		i;
 	uint64		bad = 0;
-	uint64		restored = 0;
+	uint64		retained = 0;
+	uint64		sessions = 0;
+	uint64		subs = 0;
+	uint64		i;
 
 	for (i = 0; i < in->nretained; i++)
 	{
@@ -583,7 +617,7 @@ restore(mq_broker *b, const Loaded *in)
 													 r->age);
 
 		if (err == MQ_OK)
-			restored++;
+			retained++;
 		else if (err == MQ_ERR_NOT_FOUND)
 		{
 			/* Expired while we were away: forget it in the table too. */
@@ -598,7 +632,9 @@ restore(mq_broker *b, const Loaded *in)
 
 		if (mq_broker_restore_session(b, (const uint8_t *) s->client_id, s->len, s->protocol,
 									  (uint32) Min(s->expiry, PG_UINT32_MAX),
-									  (uint32) Min(s->remaining, PG_UINT32_MAX)) != MQ_OK)
+									  (uint32) Min(s->remaining, PG_UINT32_MAX)) == MQ_OK)
+			sessions++;
+		else
 			bad++;
 	}
 	for (i = 0; i < in->nsubs; i++)
@@ -607,14 +643,16 @@ restore(mq_broker *b, const Loaded *in)
 		mq_stored_sub sub = {(const uint8_t *) s->filter, s->filter_len, s->opts};
 
 		if (mq_broker_restore_subscription(b, (const uint8_t *) s->client_id, s->len,
-										   &sub) != MQ_OK)
+										   &sub) == MQ_OK)
+			subs++;
+		else
 			bad++;
 	}
 	ereport(LOG,
 			(errmsg("mqdb: restored %llu retained message(s) and %llu persistent session(s) "
 					"with %llu subscription(s)",
-					(unsigned long long) restored,
-					(unsigned long long) in->nsessions, (unsigned long long) in->nsubs)));
+					(unsigned long long) retained, (unsigned long long) sessions,
+					(unsigned long long) subs)));
 	if (bad > 0)
 		ereport(WARNING,
 				(errmsg("mqdb: skipped %llu unusable row(s) of broker state",

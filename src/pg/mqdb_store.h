@@ -23,9 +23,16 @@ extern const mq_store_ops *mqdb_store_ops(void);
 extern bool mqdb_store_pending(void);
 
 /*
+ * When mqdb_store_flush next wants to run, on the mq_now_ms() clock: 0 at
+ * once, later while backing off after a failed write, -1 if nothing waits.
+ */
+extern int64 mqdb_store_next_write_ms(void);
+
+/*
  * Write the journal in one transaction with synchronous_commit off.  Call
  * outside any transaction, with no broker code on the stack.  Never
- * throws: a failure is logged and the journal dropped.
+ * throws: a failure is logged and retried later; after repeated failures
+ * the journal is dropped.
  */
 extern void mqdb_store_flush(void);
 
