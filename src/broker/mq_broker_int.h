@@ -148,7 +148,6 @@ struct mq_client
 	uint8_t		protocol;
 	uint8_t		state;			/* mq_client_state */
 	bool		over_limit;		/* outbox was full: wait for writable */
-	bool		request_problem_info;
 	uint32_t	will_delay;
 	mq_msg	   *will;
 	uint8_t   **alias_in;		/* [alias_max_in + 1], each 2-byte length + topic */

@@ -15,6 +15,10 @@
  * 3.1.1 client cannot be told and is refused (identifier rejected), which
  * is also what mosquitto does.
  *
+ * Problem information.  Reason Strings go only on CONNACK and DISCONNECT,
+ * never on acknowledgements, so Request Problem Information 0 needs no
+ * special case [MQTT-3.1.2-29].
+ *
  * Takeover.  A CONNECT with the identifier of a connected client closes
  * the older connection (MQTT 5: DISCONNECT "session taken over"); its will
  * is handled as for any lost connection, so a delayed will is dropped
@@ -213,8 +217,6 @@ mq_handle_connect(mq_client *c, const mq_connect *p)
 		p->props.maximum_packet_size : 0;
 	c->alias_max_out = v5 && MQ_HAS_PROP(&p->props, MQ_PROP_TOPIC_ALIAS_MAXIMUM) ?
 		p->props.topic_alias_maximum : 0;
-	c->request_problem_info = !(v5 && MQ_HAS_PROP(&p->props, MQ_PROP_REQUEST_PROBLEM_INFORMATION) &&
-								p->props.request_problem_information == 0);
 
 	s = mq_session_find(b, id, id_len);
 	if (s != NULL && s->client != NULL)
