@@ -223,6 +223,8 @@ struct mq_broker
 extern bool mq_send_packet(mq_client *c, const mq_packet *p);
 extern void mq_send_ack(mq_client *c, mq_packet_type type, uint16_t packet_id, uint8_t reason);
 extern void mq_send_disconnect(mq_client *c, uint8_t reason);
+extern const char *mq_reason_text(uint8_t reason);
+extern void mq_set_reason_string(mq_props *props, uint8_t reason);
 extern void mq_send_raw(mq_client *c, const uint8_t *buf, size_t len);
 extern uint8_t *mq_enc_reserve(mq_broker *b, size_t len);
 

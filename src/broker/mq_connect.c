@@ -42,6 +42,8 @@ refuse(mq_client *c, uint8_t v5_reason)
 	memset(&p, 0, sizeof(p));
 	p.type = MQ_PKT_CONNACK;
 	p.u.connack.reason_code = MQ_IS_V5(c) ? v5_reason : mq_rc_to_v311_connack(v5_reason);
+	if (MQ_IS_V5(c))
+		mq_set_reason_string(&p.u.connack.props, v5_reason);
 	mq_send_packet(c, &p);
 	mq_client_kick(c, false);
 }

@@ -60,26 +60,64 @@ mq_send_raw(mq_client *c, const uint8_t *buf, size_t len)
 	b->stats.bytes_sent += len;
 }
 
+/* The Reason String we send with a reason code of ours (v5). */
+const char *
+mq_reason_text(uint8_t reason)
+{
+	switch (reason)
+	{
+		case MQ_RC_UNSPECIFIED_ERROR:
+			return "unspecified error";
+		case MQ_RC_MALFORMED_PACKET:
+			return "malformed packet";
+		case MQ_RC_PROTOCOL_ERROR:
+			return "protocol error";
+		case MQ_RC_CLIENT_ID_NOT_VALID:
+			return "client identifier not valid";
+		case MQ_RC_SERVER_UNAVAILABLE:
+			return "server unavailable";
+		case MQ_RC_SERVER_SHUTTING_DOWN:
+			return "server shutting down";
+		case MQ_RC_BAD_AUTHENTICATION_METHOD:
+			return "authentication method not supported";
+		case MQ_RC_KEEP_ALIVE_TIMEOUT:
+			return "keep alive timeout";
+		case MQ_RC_SESSION_TAKEN_OVER:
+			return "session taken over";
+		case MQ_RC_TOPIC_NAME_INVALID:
+			return "topic name invalid or over the configured limits";
+		case MQ_RC_RECEIVE_MAXIMUM_EXCEEDED:
+			return "receive maximum exceeded";
+		case MQ_RC_TOPIC_ALIAS_INVALID:
+			return "topic alias invalid";
+		case MQ_RC_PACKET_TOO_LARGE:
+			return "packet too large";
+		case MQ_RC_RETAIN_NOT_SUPPORTED:
+			return "retain not supported";
+	}
+	return NULL;
+}
+
 /*
- * Encode and send one packet.  False if it could not be encoded or is
- * larger than the client accepts (then nothing is sent).
+ * Properties of a CONNACK or DISCONNECT to leave out, in this order, when
+ * the packet would exceed the client's maximum packet size: the Reason
+ * String, then what has a default the client assumes anyway, then all.
  */
-bool
-mq_send_packet(mq_client *c, const mq_packet *p)
+static const uint64_t optional_props[] = {
+	MQ_PROP_BIT(MQ_PROP_REASON_STRING),
+	MQ_PROP_BIT(MQ_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE) |
+	MQ_PROP_BIT(MQ_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE) |
+	MQ_PROP_BIT(MQ_PROP_SHARED_SUBSCRIPTION_AVAILABLE),
+	~(uint64_t) 0,
+};
+
+/* Encode 'p' into the outbox; false if it cannot be encoded. */
+static bool
+send_encoded(mq_client *c, const mq_packet *p, size_t size)
 {
 	uint8_t		stackbuf[STACK_PACKET];
 	uint8_t    *buf = stackbuf;
-	size_t		size;
 
-	if (c->state == MQ_CLIENT_CLOSING)
-		return false;
-	size = mq_encode_size(p, c->protocol);
-	if (size == 0 || (c->max_packet_out != 0 && size > c->max_packet_out))
-	{
-		mq_log(MQ_LOG_DEBUG, "not sending a %s of %zu bytes to a client",
-			   mq_packet_type_name(p->type), size);
-		return false;
-	}
 	if (size > sizeof(stackbuf))
 	{
 		buf = malloc(size);
@@ -91,6 +129,47 @@ mq_send_packet(mq_client *c, const mq_packet *p)
 	if (buf != stackbuf)
 		free(buf);
 	return true;
+}
+
+/*
+ * Encode and send one packet.  False if it could not be encoded or is
+ * larger than the client accepts (then nothing is sent).  A CONNACK or
+ * DISCONNECT sheds optional properties until it fits, as MQTT 5 requires
+ * of the Reason String [MQTT-3.2.2-19] [MQTT-3.14.2-3].
+ */
+bool
+mq_send_packet(mq_client *c, const mq_packet *p)
+{
+	size_t		size;
+	mq_packet	trimmed;
+	mq_props   *props;
+	size_t		i;
+
+	if (c->state == MQ_CLIENT_CLOSING)
+		return false;
+	size = mq_encode_size(p, c->protocol);
+	if (size != 0 && (c->max_packet_out == 0 || size <= c->max_packet_out))
+		return send_encoded(c, p, size);
+	if (size == 0 || (p->type != MQ_PKT_CONNACK && p->type != MQ_PKT_DISCONNECT))
+	{
+		mq_log(MQ_LOG_DEBUG, "not sending a %s of %zu bytes to a client",
+			   mq_packet_type_name(p->type), size);
+		return false;
+	}
+	trimmed = *p;
+	props = p->type == MQ_PKT_CONNACK ? &trimmed.u.connack.props : &trimmed.u.disconnect.props;
+	for (i = 0; i < sizeof(optional_props) / sizeof(optional_props[0]); i++)
+	{
+		props->present &= ~optional_props[i];
+		/* The identifier we assigned must reach the client, if anything does. */
+		if (i == 2 && p->type == MQ_PKT_CONNACK &&
+			MQ_HAS_PROP(&p->u.connack.props, MQ_PROP_ASSIGNED_CLIENT_IDENTIFIER))
+			props->present |= MQ_PROP_BIT(MQ_PROP_ASSIGNED_CLIENT_IDENTIFIER);
+		size = mq_encode_size(&trimmed, c->protocol);
+		if (size != 0 && size <= c->max_packet_out)
+			return send_encoded(c, &trimmed, size);
+	}
+	return false;
 }
 
 void
@@ -106,6 +185,19 @@ mq_send_ack(mq_client *c, mq_packet_type type, uint16_t packet_id, uint8_t reaso
 	mq_send_packet(c, &p);
 }
 
+/* Attach the Reason String for 'reason', if we have one. */
+void
+mq_set_reason_string(mq_props *props, uint8_t reason)
+{
+	const char *text = mq_reason_text(reason);
+
+	if (text == NULL)
+		return;
+	props->present |= MQ_PROP_BIT(MQ_PROP_REASON_STRING);
+	props->reason_string.ptr = (const uint8_t *) text;
+	props->reason_string.len = (uint32_t) strlen(text);
+}
+
 /* MQTT 5 only: 3.1.1 servers close without a word. */
 void
 mq_send_disconnect(mq_client *c, uint8_t reason)
@@ -117,5 +209,6 @@ mq_send_disconnect(mq_client *c, uint8_t reason)
 	memset(&p, 0, sizeof(p));
 	p.type = MQ_PKT_DISCONNECT;
 	p.u.disconnect.reason_code = reason;
+	mq_set_reason_string(&p.u.disconnect.props, reason);
 	mq_send_packet(c, &p);
 }

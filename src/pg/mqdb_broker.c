@@ -35,6 +35,7 @@ static mq_ev_loop *ev_loop = NULL;
 static mq_server *server = NULL;
 static mq_broker *broker = NULL;
 static bool recording = false;
+static mq_broker_hooks db_hooks;	/* zero: no $DB hook */
 
 /* --- the transport the broker writes through ---------------------------- */
 
@@ -107,7 +108,7 @@ new_broker(void)
 	mq_broker_config cfg;
 
 	mqdb_guc_broker_config(&cfg, "mqdb " MQDB_VERSION);
-	return mq_broker_create(&cfg, &transport, recording ? mqdb_store_ops() : NULL, NULL);
+	return mq_broker_create(&cfg, &transport, recording ? mqdb_store_ops() : NULL, &db_hooks);
 }
 
 void
@@ -132,6 +133,17 @@ mq_broker *
 mqdb_broker_core(void)
 {
 	return broker;
+}
+
+void
+mqdb_broker_set_db_hook(const mq_broker_hooks *hooks)
+{
+	if (hooks != NULL)
+		db_hooks = *hooks;
+	else
+		memset(&db_hooks, 0, sizeof(db_hooks));
+	if (broker != NULL)
+		mq_broker_set_hooks(broker, &db_hooks);
 }
 
 void

@@ -27,7 +27,22 @@
 extern void mqdb_broker_setup(mq_ev_loop *loop, const mq_server_hooks *hooks);
 
 extern mq_server *mqdb_broker_server(void);
+
+/*
+ * The broker core, for the embedder's entry points in mq_broker.h:
+ * mq_broker_publish, mq_broker_send_to, mq_broker_db_ack.  It is replaced
+ * when the extension is dropped (mqdb_broker_reset): fetch it per use.
+ */
 extern mq_broker *mqdb_broker_core(void);
+
+/*
+ * Where the database API plugs in: PUBLISHes to "$DB/..." go to
+ * hooks->on_db_publish instead of being routed (NULL: routed like any
+ * topic).  The hook may defer the acknowledgement and answer later with
+ * mq_broker_db_ack once its transaction committed.  Kept across
+ * mqdb_broker_reset.
+ */
+extern void mqdb_broker_set_db_hook(const mq_broker_hooks *hooks);
 
 /* Apply the current GUC values (at start and after every reload). */
 extern void mqdb_broker_configure(void);

@@ -154,16 +154,42 @@ announce_worker(void)
 
 /* --- file descriptor accounting hooks for the pure server --- */
 
+/*
+ * Every socket is reported to fd.c.  AcquireExternalFD grants a third of
+ * the process's safe descriptors, a rule made for backends whose sockets
+ * are incidental; in the broker they are the job.  Past that third we keep
+ * reserving (ReserveExternalFD, which makes fd.c close cached files to
+ * stay within its budget) as long as a margin of descriptors is left for
+ * the worker's own files: the few tables it writes need far fewer.
+ */
+#define FD_MARGIN_MIN	100
+
+static int	sockets_held = 0;
+
 static bool
 acquire_fd_hook(void *arg)
 {
-	return AcquireExternalFD();
+	int			margin = Max(FD_MARGIN_MIN, max_safe_fds / 10);
+
+	if (AcquireExternalFD())
+	{
+		sockets_held++;
+		return true;
+	}
+	if (sockets_held < max_safe_fds - margin)
+	{
+		ReserveExternalFD();
+		sockets_held++;
+		return true;
+	}
+	return false;
 }
 
 static void
 release_fd_hook(void *arg)
 {
 	ReleaseExternalFD();
+	sockets_held--;
 }
 
 /*

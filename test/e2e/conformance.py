@@ -263,7 +263,11 @@ class CliSub:
         self.queue = queue.Queue()
         self.all = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.wait_line(lambda l: l.startswith("Subscribed (mid"), "its SUBACK")
+        try:
+            self.wait_line(lambda l: l.startswith("Subscribed (mid"), "its SUBACK")
+        except BaseException:
+            self.stop()
+            raise
 
     def _read(self):
         for line in self.proc.stdout:

@@ -77,7 +77,9 @@ class Mosquitto:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"mosquitto exited: {self.log_text()}")
+                text = self.log_text()
+                self.stop()
+                raise RuntimeError(f"mosquitto exited: {text}")
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
                 return

@@ -92,9 +92,15 @@ CASES = [
     ("subscribe_options_reserved_bits", (V311, V5),
      lambda v: m.subscribe(1, [("a/b", 0xC1)], version=v), MALFORMED,
      "Reserved bits of the subscription options must be 0 [MQTT-3.8.3-4] (v5 [MQTT-3.8.3-5])."),
-    ("subscribe_qos_3", (V311, V5),
-     lambda v: m.subscribe(1, [("a/b", 3)], version=v), MALFORMED,
-     "A requested QoS of 3 is malformed [MQTT-3-8.3-4] (v5 3.8.3.1)."),
+    ("subscribe_qos_3", (V311,),
+     lambda v: m.subscribe(1, [("a/b", 3)], version=v), None,
+     "A requested QoS of 3 is malformed [MQTT-3-8.3-4]."),
+    ("subscribe_maximum_qos_3", (V5,),
+     lambda v: m.subscribe(1, [("a/b", 3)], version=v), PROTOCOL,
+     "A Maximum QoS of 3 in the subscription options is a protocol error (v5 3.8.3.1)."),
+    ("subscribe_retain_handling_3", (V5,),
+     lambda v: m.subscribe(1, [("a/b", 0x30)], version=v), PROTOCOL,
+     "A Retain Handling of 3 is a protocol error (v5 3.8.3.1)."),
     ("subscription_identifier_0", (V5,),
      lambda v: m.subscribe(1, [("a/b", 0)], props={"subscription_identifier": 0}), BAD,
      "A Subscription Identifier of 0 is a protocol error (v5 3.8.2.1.2)."),
@@ -108,6 +114,8 @@ CASES = [
 DEVIATIONS = {
     "pingreq_with_flags": "it answers a PINGREQ with reserved flags set",
     "qos_0_publish_with_dup": "it accepts a QoS 0 PUBLISH with DUP set",
+    "subscribe_maximum_qos_3": "it sends DISCONNECT 0x81 instead of 0x82",
+    "subscribe_retain_handling_3": "it sends DISCONNECT 0x81 instead of 0x82",
 }
 
 

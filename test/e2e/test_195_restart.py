@@ -34,23 +34,25 @@ def test_persistent_sessions_survive_a_restart():
     """A persistent session's subscriptions survive a restart: CONNACK says
     Session Present and messages published afterwards are delivered
     [MQTT-3.1.2-4] [MQTT-3.2.2-3]; a clean session's do not."""
-    t = topic()
+    tops = {v: topic() for v in (V311, V5)}
     ids = {v: f"persist-{uid()}" for v in (V311, V5)}
     clean_id = f"clean-{uid()}"
     props = {V311: None, V5: {"session_expiry_interval": 600}}
     for v, cid in ids.items():
+        t = tops[v]
         c = client(v)
         c.connect(cid, clean=False, props=props[v])
         c.subscribe((t, 1), (f"{t}/+/deep", 2))
         c.disconnect()
     c = client(V5)
     c.connect(clean_id, clean=True)
-    c.subscribe(t, qos=1)
+    c.subscribe(tops[V5], qos=1)
     c.disconnect()
 
     broker.restart()
 
     for v, cid in ids.items():
+        t = tops[v]
         c = client(v)
         assert c.connect(cid, clean=False, props=props[v]).session_present, v
         connected(V5).publish(t, b"after restart", qos=1)

@@ -1,6 +1,7 @@
 """The broker when things go wrong around it: the worker killed in the
 middle of traffic, and its tables locked or gone while it writes (mqdb
 only)."""
+import os
 import subprocess
 import threading
 
@@ -112,3 +113,25 @@ def test_a_locked_table_does_not_stall_the_broker():
     for i in range(5):
         pub.publish(f"{t}/{i}", b"", qos=1, retain=True)
     pub.publish(f"{t}/after", b"", qos=1, retain=True)
+
+
+def test_shutdown_tells_mqtt5_clients_why():
+    """On a server shutdown (SIGTERM to the worker) MQTT 5 clients get
+    DISCONNECT 0x8B "server shutting down" before the close; 3.1.1 clients
+    are just closed; the worker exits cleanly."""
+    v5 = connected(V5)
+    old = connected(V311)
+    pid = server.status()["pid"]
+    offset = server.log_offset()
+    server.stop("fast")
+    try:
+        got = v5.wait_closed(timeout=10)
+        assert got and got[-1].type == 14 and got[-1].rc == 0x8B, got
+        assert got[-1].props.get("reason_string") == "server shutting down", got[-1].props
+        assert old.wait_closed(timeout=10) == []
+        log = server.log_since(offset)
+        assert "terminated by signal" not in log, log
+        assert not os.path.exists(f"/proc/{pid}"), "the worker outlived the server"
+    finally:
+        server.start()
+        server.wait_listening()

@@ -15,8 +15,9 @@ def _socket_count(pid):
 
 def test_sockets_are_accounted_and_released():
     """With max_files_per_process at its minimum the broker can hold only a
-    third of Postgres's safe descriptors as external ones: extra clients are
-    refused (logged with a hint naming max_files_per_process); each
+    few sockets (a third of Postgres's safe descriptors: the broker goes
+    beyond that only while a margin of at least 100 stays free for its own
+    files): extra clients are refused (logged with a hint naming max_files_per_process); each
     accepted one is exactly one descriptor of the worker, and closing them
     gives the descriptors back, so as many MQTT clients connect and work."""
     server.psql("ALTER SYSTEM SET max_files_per_process = 64")

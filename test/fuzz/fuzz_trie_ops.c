@@ -29,8 +29,8 @@
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_SUBS	128
-#define MAX_RETAIN	64
+#define MAX_SUBS	24
+#define MAX_RETAIN	24
 #define MAX_NAME	96
 
 static const char *const levels[] = {
@@ -242,7 +242,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	st->trie = mq_trie_create();
 	st->retain = mq_retain_create();
-	while (pos < size && ops++ < 512)
+	while (pos < size && ops++ < 64)
 	{
 		uint8_t		op = next_byte(data, size, &pos);
 		uint8_t		slot = next_byte(data, size, &pos);

@@ -128,6 +128,27 @@ test_malformed_and_oversize(void)
 	mq_client_frame_error(c->client, MQ_ERR_TOO_LARGE);
 	CHECK(fx_expect(c, MQ_PKT_DISCONNECT, &p));
 	CHECK_INT(p.u.disconnect.reason_code, MQ_RC_PACKET_TOO_LARGE);
+	/* With a Reason String saying why. */
+	CHECK(MQ_HAS_PROP(&p.u.disconnect.props, MQ_PROP_REASON_STRING));
+	CHECK_INT(p.u.disconnect.props.reason_string.len, strlen("packet too large"));
+	CHECK_MEM(p.u.disconnect.props.reason_string.ptr, "packet too large", 16);
+
+	/*
+	 * A client whose maximum packet size leaves no room: the CONNACK sheds
+	 * optional properties, the DISCONNECT its Reason String.
+	 */
+	c = fx_open(&f);
+	CHECK_INT(fx_connect(c, MQ_V5, "tiny", true, 0, &(mq_props) {
+		.present = MQ_PROP_BIT(MQ_PROP_MAXIMUM_PACKET_SIZE),.maximum_packet_size = 20}, NULL), 0);
+	c->rpos = 0;
+	CHECK(fx_expect(c, MQ_PKT_CONNACK, &p));
+	CHECK(c->len <= 20);
+	CHECK(MQ_HAS_PROP(&p.u.connack.props, MQ_PROP_RECEIVE_MAXIMUM));
+	CHECK(!MQ_HAS_PROP(&p.u.connack.props, MQ_PROP_SHARED_SUBSCRIPTION_AVAILABLE));
+	mq_client_frame_error(c->client, MQ_ERR_TOO_LARGE);
+	CHECK(fx_expect(c, MQ_PKT_DISCONNECT, &p));
+	CHECK_INT(p.u.disconnect.reason_code, MQ_RC_PACKET_TOO_LARGE);
+	CHECK(!MQ_HAS_PROP(&p.u.disconnect.props, MQ_PROP_REASON_STRING));
 
 	/* 3.1.1: closed without a DISCONNECT. */
 	c = fx_client(&f, MQ_V311, "old", true, 0);
