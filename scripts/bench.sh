@@ -15,7 +15,8 @@
 # Environment: BENCH_RUNS (5), BENCH_DURATION (5 s), BENCH_WARMUP (1 s),
 # BENCH_WINDOW (256), BENCH_IDLE_CONNS (10000), BENCH_RESULTS (the results
 # file), BENCH_PROFILE (auto|no|always), BENCH_QUIET_WAIT (300 s),
-# BENCH_KEEP=1 keeps the work directory (logs) in /tmp.
+# BENCH_SCENARIOS (some scenarios only, e.g. "idle fanout"; the section
+# then lists only those), BENCH_KEEP=1 keeps the work directory (logs).
 #
 # Installs nothing system-wide: mqdb goes into a private copy of
 # PostgreSQL and a throwaway cluster on free ports, exactly like

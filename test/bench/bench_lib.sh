@@ -161,7 +161,7 @@ mosquitto_start() {
 	port=$(free_port)
 	mosquitto_conf "$port" "${BROKER_CONF[$name]:-}" >"$dir/mosquitto.conf"
 	(
-		ulimit -n "$(ulimit -Hn)" 2>/dev/null
+		ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null	# as_owner_unlimited does the same
 		exec taskset -c "$BENCH_BROKER_CPU" "$MOSQUITTO" -c "$dir/mosquitto.conf"
 	) >>"$dir/mosquitto.log" 2>&1 &
 	BROKER_PID[$name]=$!
@@ -316,7 +316,17 @@ bench_meta() {
 #   "-" (reported only).  The report also prints these extra metrics when
 #   present: lost, dup, latency percentiles, CPU.
 bench_scenario() {
+	bench_selected "$1" || return 0
 	printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_WORK/$BENCH_SECTION.spec"
+}
+
+# Is scenario $1 among BENCH_SCENARIOS (comma or space separated; empty: all)?
+bench_selected() {
+	[ -z "${BENCH_SCENARIOS:-}" ] && return 0
+	case " ${BENCH_SCENARIOS//,/ } " in
+		*" $1 "*) return 0 ;;
+	esac
+	return 1
 }
 
 # bench_record SCENARIO COLUMN RUN JSON: store one run's result object.
@@ -346,6 +356,7 @@ run_loader() {
 bench_mqtt() {
 	local scenario=$1 fresh=no k col name json
 	shift
+	bench_selected "$scenario" || return 0
 	[ "$1" = fresh ] && { fresh=yes; shift; }
 	[ "$1" = -- ] && shift
 	say "$scenario: $BENCH_RUNS runs per broker ($*)"
@@ -386,7 +397,8 @@ bench_profile_if_missed() {
 	wait "$perf_pid" 2>/dev/null
 	if [ -s "$BENCH_WORK/perf.data" ]; then
 		perf report -i "$BENCH_WORK/perf.data" --no-children --sort dso,symbol --stdio \
-			--percent-limit 1 -g none 2>/dev/null | grep -E '^ +[0-9]' | head -n 25 >"$out"
+			--percent-limit 1 -g none 2>/dev/null | grep -E '^ +[0-9]' | sed -E 's/[ -]+$//' |
+			head -n 25 >"$out"
 	else
 		{ echo "perf record failed:"; head -n 5 "$BENCH_WORK/perf.err"; } >"$out"
 	fi

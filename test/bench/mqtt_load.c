@@ -1289,6 +1289,14 @@ raise_fd_limit(run *r, int nconns)
 		return true;
 	if (rl.rlim_cur >= need)
 		return true;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+	{
+		struct rlimit more = {need, need};
+
+		/* Raising the hard limit works for root only. */
+		if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+			return true;
+	}
 	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
 	(void) setrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < need)
