@@ -6,7 +6,8 @@
  * The input is a program for four fake connections: feed bytes to a
  * connection (framed as the network layer would, with its protocol level),
  * drop and reopen a connection, let time pass, make an outbox look full or
- * drained, acknowledge a deferred $DB request, publish from the embedder.
+ * drained, acknowledge a deferred $DB request, publish from the embedder,
+ * change the configuration (retain availability, keep-alive maximum).
  * Limits are small so queues, windows and aliases overflow quickly.
  *
  * Besides crashes, leaks and undefined behaviour, one invariant is checked:
@@ -51,6 +52,7 @@ typedef struct world
 	mq_db_token tokens[MAX_TOKENS];
 	int			ntokens;
 	int			db_verdict;
+	mq_broker_config cfg;
 } world;
 
 /* --- transport: decode and check everything the broker sends ------------ */
@@ -240,22 +242,23 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	world	   *w = calloc(1, sizeof(world));
-	mq_broker_config cfg;
+	mq_broker_config *cfg = &w->cfg;
 	mq_broker_hooks hooks = {db_hook, w};
 	size_t		pos = 0;
 	int			steps = 0;
 	int			i;
 
 	mq_log_set_sink(quiet);
-	mq_broker_config_defaults(&cfg);
-	cfg.max_inflight = 4;
-	cfg.max_queued_messages = 8;
-	cfg.max_queued_bytes = 4096;
-	cfg.topic_alias_maximum = 4;
-	cfg.max_topic_levels = 8;
-	cfg.max_session_expiry = 30;
-	cfg.sys_interval = 1;
-	w->b = mq_broker_create(&cfg, &transport, &store, &hooks);
+	mq_broker_config_defaults(cfg);
+	cfg->max_inflight = 4;
+	cfg->max_queued_messages = 8;
+	cfg->max_queued_bytes = 4096;
+	cfg->topic_alias_maximum = 4;
+	cfg->max_topic_levels = 8;
+	cfg->max_session_expiry = 30;
+	cfg->max_keepalive = 30;
+	cfg->sys_interval = 1;
+	w->b = mq_broker_create(cfg, &transport, &store, &hooks);
 	w->now = 1000;
 	w->db_verdict = MQ_DB_DEFER;
 	mq_broker_set_now(w->b, w->now);
@@ -305,6 +308,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void) mq_broker_db_ack(w->b, &w->tokens[--w->ntokens], reason);
 			}
 			w->db_verdict = next(data, size, &pos) & 1 ? MQ_DB_DEFER : MQ_RC_SUCCESS;
+		}
+		else if (op >= 62)
+		{
+			uint8_t		flags = next(data, size, &pos);
+
+			cfg->retain_available = (flags & 1) != 0;
+			cfg->max_keepalive = (flags & 2) ? 30 : 0;
+			cfg->topic_alias_maximum = (flags & 4) ? 4 : 0;
+			mq_broker_reconfigure(w->b, cfg);
 		}
 		else
 		{
