@@ -528,10 +528,14 @@ int_column(HeapTuple tup, TupleDesc desc, int col)
 	}
 }
 
+/*
+ * Not read-only: SPI then takes a fresh snapshot per statement, so the
+ * SELECTs see the DELETE of expired sessions that precedes them.
+ */
 static void
 run_query(const char *sql)
 {
-	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(sql, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "mqdb: reading broker state failed");
 }
 

@@ -126,10 +126,15 @@ def test_what_expired_while_down_is_gone():
     wait_rows(f"SELECT count(*) FROM mqdb.session WHERE client_id IN ('{gone}', '{kept}') "
               "AND NOT connected", [["2"]], "both sessions disconnected")
 
+    # Only this test's two sessions, so the restore count below is exact.
+    server.psql(f"DELETE FROM mqdb.session WHERE client_id NOT IN ('{gone}', '{kept}')")
     server.stop("fast")
     time.sleep(3)
+    offset = server.log_offset()
     server.start()
     server.wait_listening()
+    log = server.wait_for_log(offset, "persistent session(s)") and server.log_since(offset)
+    assert "and 1 persistent session(s)" in log, log
 
     wait_rows(f"SELECT client_id FROM mqdb.session WHERE client_id IN ('{gone}', '{kept}')",
               [[kept]], "only the unexpired session left")
