@@ -44,6 +44,7 @@ bench_init() {
 	[ "$(nproc)" -ge 2 ] || die "the benchmarks need two CPUs (broker and load generator)"
 	command -v taskset >/dev/null || die "taskset (util-linux) is missing"
 	[ -x "$MOSQUITTO" ] || die "mosquitto is missing (apt-get install mosquitto)"
+	bench_lock
 	BENCH_WORK=$(mktemp -d /tmp/mqdb-bench.XXXXXX)
 	chmod 755 "$BENCH_WORK"
 	trap bench_cleanup EXIT
@@ -52,6 +53,21 @@ bench_init() {
 	make -C "$BENCH_DIR" -s >/dev/null || die "building the load generator failed (run make -C test/bench)"
 	make -C "$BENCH_DIR" -s check >/dev/null ||
 		die "the load generator's self-test failed (run make -C test/bench check)"
+}
+
+# One benchmark at a time on this machine, whoever runs it: two would
+# measure each other.  Held until the script exits (descriptor 9).
+BENCH_LOCK=${BENCH_LOCK:-/tmp/mqdb-bench.lock}
+bench_lock() {
+	if ! { : >>"$BENCH_LOCK"; } 2>/dev/null || ! exec 9>>"$BENCH_LOCK"; then
+		say "cannot open $BENCH_LOCK; not guarding against concurrent benchmarks"
+		return 0
+	fi
+	chmod 666 "$BENCH_LOCK" 2>/dev/null
+	if ! flock -n 9; then
+		say "another benchmark is running; waiting for it (up to ${BENCH_QUIET_WAIT} s)"
+		flock -w "$BENCH_QUIET_WAIT" 9 || die "another benchmark still holds $BENCH_LOCK"
+	fi
 }
 
 bench_cleanup() {

@@ -40,7 +40,7 @@ suite_check() {
 		'0 < lat_p50_us <= lat_p95_us <= lat_p99_us <= lat_max_us' 'lost == 0'
 	json=$(run_loader check-mosquitto fanout --window 64 --warmup 0.5 --duration 1.5 --quiet)
 	expect "fanout at full speed, nothing lost" "$json" 'ok' 'subs == 50' 'lost == 0' 'dup == 0' \
-		'received_of_published == expected' 'broker_cpu > 0.5'
+		'received_of_published == expected' 'broker_cpu > 0.05' 'loader_cpu > 0'
 
 	# A mosquitto that drops QoS 1 messages once 10 are queued per client:
 	# the loss must show, and the books must balance.
