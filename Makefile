@@ -3,7 +3,9 @@
 #   make / make install      build and install the extension
 #   make installcheck        pg_regress against a running server (PG* env)
 #   make unitcheck           pure-C unit tests under ASan + UBSan
+#   make fuzz-smoke          corpus replay plus a short libFuzzer run per target
 #   make lint                layering and version checks
+#   make bench               benchmarks vs mosquitto (scripts/bench.sh)
 #
 # scripts/start.sh and scripts/test.sh wrap all of this; see README.md.
 
@@ -21,7 +23,7 @@ INSTALL_PARTS = $(sort $(wildcard sql/install/*.sql))
 DATA          = $(wildcard sql/$(EXTENSION)--*--*.sql)
 DATA_built    = sql/$(EXTENSION)--$(EXTVERSION).sql
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DMQDB_VERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = -std=gnu11 -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
               -Wno-sign-compare $(MQDB_CFLAGS)
 
@@ -42,10 +44,20 @@ include $(PGXS)
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
 
-.PHONY: unitcheck lint
+.PHONY: unitcheck lint fuzz fuzz-smoke bench
 unitcheck:
 	$(MAKE) -C test/unit check
+
+fuzz:
+	$(MAKE) -C test/fuzz
+
+fuzz-smoke:
+	$(MAKE) -C test/fuzz smoke
 
 lint:
 	test/check-purity.sh
 	test/check-version.sh
+
+# BENCH=mqtt (or check, mqtt-sanity, ...) runs some suites; default all.
+bench:
+	scripts/bench.sh $(BENCH)

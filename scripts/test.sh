@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build mqdb and run every test layer:
-#   1. unit  - pure-C tests under AddressSanitizer + UBSan, layering checks
+#   1. unit  - pure-C tests under AddressSanitizer + UBSan, layering checks,
+#              a short libFuzzer run per fuzz target
 #   2. sql   - pg_regress (sql/ + expected/) and pgTAP (test/tap/, pg_prove)
 #   3. e2e   - real MQTT clients against the broker in a running server
 # Layers 2 and 3 use a throwaway cluster on free ports with mqdb installed in
@@ -39,6 +40,19 @@ if [ -n "$line" ]; then
 	grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$unit_out" && add unit 0 1
 else
 	tail -n 30 "$unit_out"
+	add unit 0 1
+fi
+# Fuzz smoke: each libFuzzer target that runs clean counts as one test.
+fuzz_out=$work/fuzz.log
+make -C "$MQDB_ROOT" -s fuzz-smoke >"$fuzz_out" 2>&1
+line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' "$fuzz_out" | tail -1)
+grep -E '^(ok|not ok) - fuzz_' "$fuzz_out"
+if [ -n "$line" ]; then
+	read -r p f <<<"$(sed -E 's/^fuzz: ([0-9]+) passed, ([0-9]+) failed/\1 \2/' <<<"$line")"
+	add unit "$p" "$f"
+	[ "$f" -ne 0 ] && tail -n 40 "$fuzz_out"
+else
+	tail -n 30 "$fuzz_out"
 	add unit 0 1
 fi
 echo "unit: ${PASSED[unit]} passed, ${FAILED[unit]} failed"

@@ -1,7 +1,14 @@
 /*-------------------------------------------------------------------------
  *
  * mq_server.c
- *	  Accept loop and per-connection bookkeeping.
+ *	  Accept loop, connection lists, the per-iteration flush and deferred
+ *	  closes.
+ *
+ * A connection is closed in three steps, all at flush time: what is left
+ * in its outbox is written if the socket takes it; unread input is
+ * drained (closing a socket with unread data would send a reset, and the
+ * peer could lose our last packet, a DISCONNECT say); then the socket is
+ * closed and the handler hears on_close.
  *
  * IDENTIFICATION
  *	  src/net/mq_server.c
@@ -15,29 +22,11 @@
 #include <unistd.h>
 
 #include "common/mq_log.h"
-#include "net/mq_server.h"
+#include "net/mq_server_int.h"
 
-#define MQTT_CONNECT_BYTE	0x10
-#define PEER_MAX			80
-
-typedef struct server_conn
-{
-	struct server_conn *prev;
-	struct server_conn *next;
-	mq_server  *srv;
-	int			fd;
-	char		peer[PEER_MAX];
-} server_conn;
-
-struct mq_server
-{
-	mq_ev_loop *loop;
-	mq_server_hooks hooks;
-	mq_listen_set listeners;
-	server_conn *conns;
-	int			max_connections;
-	mq_server_stats stats;
-};
+#define ACCEPTS_PER_EVENT	64	/* one busy listener cannot starve the loop */
+#define FLUSH_PASSES		4	/* handlers may queue more output while we flush */
+#define DRAIN_READS			4
 
 static bool
 acquire_fd(mq_server *srv)
@@ -53,13 +42,10 @@ release_fd(mq_server *srv)
 }
 
 static void
-conn_close(server_conn *c)
+unlink_conn(mq_conn *c)
 {
 	mq_server  *srv = c->srv;
 
-	mq_ev_del(srv->loop, c->fd);
-	close(c->fd);
-	release_fd(srv);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -67,55 +53,109 @@ conn_close(server_conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	srv->stats.connections_current--;
+}
+
+/* Close the socket and free the connection, without telling anyone. */
+static void
+drop_conn(mq_conn *c)
+{
+	mq_server  *srv = c->srv;
+
+	mq_ev_del(srv->loop, c->fd);
+	close(c->fd);
+	release_fd(srv);
+	unlink_conn(c);
+	mq_conn_free_buffers(c);
 	free(c);
 }
 
-/*
- * Reply to a CONNECT that we cannot serve yet.  Byte 8 of a CONNECT whose
- * remaining length fits one byte is the protocol level: 5 gets a v5 CONNACK
- * with reason 0x88 (server unavailable), anything else the 3.1.1 code 3.
- */
+/* Take 'c' off the pending-write list (it is about to be freed). */
 static void
-refuse_connect(server_conn *c, const unsigned char *buf, ssize_t n)
+unlink_pending(mq_conn *c)
 {
-	static const unsigned char v5[] = {0x20, 0x03, 0x00, 0x88, 0x00};
-	static const unsigned char v311[] = {0x20, 0x02, 0x00, 0x03};
-	const unsigned char *reply = v311;
-	size_t		len = sizeof(v311);
-	ssize_t		w;
+	mq_conn   **pp = &c->srv->pending;
 
-	if (n > 8 && buf[1] < 0x80 && buf[8] == 5)
-	{
-		reply = v5;
-		len = sizeof(v5);
-	}
-	w = send(c->fd, reply, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (w > 0)
-		c->srv->stats.bytes_sent += (uint64_t) w;
+	if (!(c->flags & CONN_PENDING))
+		return;
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->pending_next;
+	if (*pp == c)
+		*pp = c->pending_next;
+	c->flags &= ~CONN_PENDING;
 }
 
 static void
-on_conn_readable(mq_ev_loop *loop, int fd, int events, void *data)
+finish_close(mq_conn *c)
 {
-	server_conn *c = data;
-	unsigned char buf[512];
-	ssize_t		n;
+	mq_server  *srv = c->srv;
+	void	   *user = c->user;
+	int			i;
 
-	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-		return;
-	if (n > 0)
+	if (!(c->flags & CONN_DEAD))
 	{
-		c->srv->stats.bytes_received += (uint64_t) n;
-		if (buf[0] == MQTT_CONNECT_BYTE)
+		if (c->wpos < c->wlen)
 		{
-			c->srv->stats.messages_received++;
-			refuse_connect(c, buf, n);
+			ssize_t		n = send(c->fd, c->wbuf + c->wpos, c->wlen - c->wpos,
+								 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			if (n > 0)
+				srv->stats.bytes_sent += (uint64_t) n;
 		}
-		else
-			mq_log(MQ_LOG_DEBUG, "closing connection from %s: not MQTT", c->peer);
+		for (i = 0; i < DRAIN_READS; i++)
+			if (recv(c->fd, srv->scratch, MQ_SCRATCH_SIZE, MSG_DONTWAIT) <= 0)
+				break;
 	}
-	conn_close(c);
+	unlink_pending(c);
+	drop_conn(c);
+	if (user != NULL && srv->has_handler)
+		srv->handler.on_close(user);
+}
+
+void
+mq_server_flush(mq_server *srv)
+{
+	int			pass;
+
+	for (pass = 0; pass < FLUSH_PASSES && (srv->pending || srv->closing); pass++)
+	{
+		mq_conn    *list = srv->pending;
+
+		srv->pending = NULL;
+		while (list != NULL)
+		{
+			mq_conn    *c = list;
+
+			list = c->pending_next;
+			c->flags &= ~CONN_PENDING;
+			if (!(c->flags & CONN_CLOSING))
+				mq_conn_write(c);
+		}
+		list = srv->closing;
+		srv->closing = NULL;
+		while (list != NULL)
+		{
+			mq_conn    *c = list;
+
+			list = c->closing_next;
+			finish_close(c);
+		}
+	}
+}
+
+bool
+mq_server_has_pending(const mq_server *srv)
+{
+	return srv->pending != NULL || srv->closing != NULL;
+}
+
+void
+mq_server_close_all(mq_server *srv)
+{
+	mq_conn    *c;
+
+	for (c = srv->conns; c != NULL; c = c->next)
+		mq_conn_close(c);
+	mq_server_flush(srv);
 }
 
 static void
@@ -124,11 +164,10 @@ on_listener_readable(mq_ev_loop *loop, int lfd, int events, void *data)
 	mq_server  *srv = data;
 	int			accepted;
 
-	/* Bound the batch so one busy listener cannot starve the loop. */
-	for (accepted = 0; accepted < 64; accepted++)
+	for (accepted = 0; accepted < ACCEPTS_PER_EVENT; accepted++)
 	{
-		server_conn *c;
-		char		peer[PEER_MAX];
+		mq_conn    *c;
+		char		peer[MQ_PEER_MAX];
 		int			fd = mq_listen_accept(lfd, peer, sizeof(peer));
 
 		if (fd < 0)
@@ -147,7 +186,7 @@ on_listener_readable(mq_ev_loop *loop, int lfd, int events, void *data)
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
-		if (c == NULL || mq_ev_add(loop, fd, MQ_EV_READ, on_conn_readable, c) != MQ_OK)
+		if (c == NULL || mq_ev_add(loop, fd, MQ_EV_READ, mq_conn_on_event, c) != MQ_OK)
 		{
 			free(c);
 			close(fd);
@@ -164,20 +203,40 @@ on_listener_readable(mq_ev_loop *loop, int lfd, int events, void *data)
 		srv->conns = c;
 		srv->stats.connections_accepted++;
 		srv->stats.connections_current++;
+		c->user = srv->has_handler ? srv->handler.on_open(srv->handler.arg, c) : NULL;
+		if (c->user == NULL)
+			drop_conn(c);
 	}
 }
 
 mq_server *
-mq_server_create(mq_ev_loop *loop, const mq_server_hooks *hooks)
+mq_server_create(mq_ev_loop *loop, const mq_server_hooks *hooks,
+				 const mq_conn_handler *handler)
 {
 	mq_server  *srv = calloc(1, sizeof(*srv));
 
 	if (srv == NULL)
 		return NULL;
+	srv->scratch = malloc(MQ_SCRATCH_SIZE);
+	srv->free_wbufs = calloc(MQ_MAX_FREE_WBUFS, sizeof(uint8_t *));
+	if (srv->scratch == NULL || srv->free_wbufs == NULL)
+	{
+		free(srv->scratch);
+		free(srv->free_wbufs);
+		free(srv);
+		return NULL;
+	}
 	srv->loop = loop;
 	if (hooks)
 		srv->hooks = *hooks;
+	if (handler)
+	{
+		srv->handler = *handler;
+		srv->has_handler = true;
+	}
 	srv->max_connections = 1024;
+	srv->max_packet_size = 10 * 1024 * 1024;
+	srv->max_outbox = 10 * 1024 * 1024;
 	return srv;
 }
 
@@ -197,11 +256,17 @@ mq_server_unlisten(mq_server *srv)
 void
 mq_server_destroy(mq_server *srv)
 {
+	int			i;
+
 	if (srv == NULL)
 		return;
 	while (srv->conns)
-		conn_close(srv->conns);
+		drop_conn(srv->conns);
 	mq_server_unlisten(srv);
+	for (i = 0; i < srv->nfree_wbufs; i++)
+		free(srv->free_wbufs[i]);
+	free(srv->free_wbufs);
+	free(srv->scratch);
 	free(srv);
 }
 
@@ -253,6 +318,13 @@ void
 mq_server_set_max_connections(mq_server *srv, int max)
 {
 	srv->max_connections = max < 0 ? 0 : max;
+}
+
+void
+mq_server_set_limits(mq_server *srv, uint32_t max_packet_size, size_t max_outbox)
+{
+	srv->max_packet_size = max_packet_size;
+	srv->max_outbox = max_outbox > 0 ? max_outbox : 1;
 }
 
 const mq_server_stats *

@@ -12,17 +12,26 @@
  * and go freely although PG 15's WaitEventSet can neither grow nor shrink.
  * Each iteration follows latch.h's rule:
  *
- *	 1. wait (latch | postmaster death | epoll readable | next timer)
+ *	 1. wait (latch | postmaster death | epoll readable | next deadline)
  *	 2. ResetLatch, CHECK_FOR_INTERRUPTS (SIGTERM exits here, between
  *		iterations, never with broker code on the stack)
- *	 3. on SIGHUP: reload the configuration, rebind if the address changed
- *	 4. lifecycle: check the extension exists, (re)try binding
- *	 5. dispatch ready sockets and due timers (pure code, never throws)
- *	 6. publish counters to shared memory, reset the loop memory context
+ *	 3. on SIGHUP: reload the configuration, rebind if the address changed,
+ *		hand the new limits to the broker
+ *	 4. lifecycle: check the extension exists (found: load the broker's
+ *		saved state; dropped: close everything), (re)try binding
+ *	 5. the broker's turn (mqdb_broker_run): dispatch ready sockets, run
+ *		timed work, write all pending output, finish deferred closes --
+ *		pure code, never throws
+ *	 6. write the broker's journal of state changes in one transaction
+ *		(mqdb_store_flush), with no broker code on the stack
+ *	 7. publish counters to shared memory, reset the loop memory context
  *
- * Errors.  No ERROR may escape from the loop: the one place that touches
- * the catalogs catches it, logs it and carries on.  Pure code reports
+ * Errors.  No ERROR may escape from the loop: the places that touch the
+ * catalogs or tables catch it, log it and carry on.  Pure code reports
  * through return codes and mq_log.
+ *
+ * Exit.  SIGTERM's FATAL runs worker_on_exit: MQTT 5 clients get
+ * DISCONNECT "server shutting down" (best effort), every socket is closed.
  *
  * IDENTIFICATION
  *	  src/pg/mqdb_worker.c
@@ -48,9 +57,11 @@
 #include "common/mq_time.h"
 #include "net/mq_ev.h"
 #include "net/mq_server.h"
+#include "pg/mqdb_broker.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_log.h"
 #include "pg/mqdb_shmem.h"
+#include "pg/mqdb_store.h"
 #include "pg/mqdb_worker.h"
 
 #define EXTENSION_WAIT_POLL_MS	1000	/* while waiting for CREATE EXTENSION */
@@ -62,7 +73,7 @@
 typedef struct BrokerWorker
 {
 	mq_ev_loop *loop;
-	mq_server  *server;
+	mq_server  *server;			/* owned by mqdb_broker.c */
 	WaitEventSet *wait_set;
 	MemoryContext loop_ctx;
 	bool		extension_ready;
@@ -110,7 +121,7 @@ worker_on_exit(int code, Datum arg)
 {
 	if (bw.server != NULL)
 	{
-		mq_server_destroy(bw.server);
+		mqdb_broker_shutdown();
 		bw.server = NULL;
 	}
 	SpinLockAcquire(&mqdb_shared->mutex);
@@ -143,16 +154,42 @@ announce_worker(void)
 
 /* --- file descriptor accounting hooks for the pure server --- */
 
+/*
+ * Every socket is reported to fd.c.  AcquireExternalFD grants a third of
+ * the process's safe descriptors, a rule made for backends whose sockets
+ * are incidental; in the broker they are the job.  Past that third we keep
+ * reserving (ReserveExternalFD, which makes fd.c close cached files to
+ * stay within its budget) as long as a margin of descriptors is left for
+ * the worker's own files: the few tables it writes need far fewer.
+ */
+#define FD_MARGIN_MIN	100
+
+static int	sockets_held = 0;
+
 static bool
 acquire_fd_hook(void *arg)
 {
-	return AcquireExternalFD();
+	int			margin = Max(FD_MARGIN_MIN, max_safe_fds / 10);
+
+	if (AcquireExternalFD())
+	{
+		sockets_held++;
+		return true;
+	}
+	if (sockets_held < max_safe_fds - margin)
+	{
+		ReserveExternalFD();
+		sockets_held++;
+		return true;
+	}
+	return false;
 }
 
 static void
 release_fd_hook(void *arg)
 {
 	ReleaseExternalFD();
+	sockets_held--;
 }
 
 /*
@@ -291,7 +328,7 @@ reload_config(void)
 	ConfigReloadPending = false;
 	ProcessConfigFile(PGC_SIGHUP);
 	mqdb_log_install();
-	mq_server_set_max_connections(bw.server, mqdb_max_connections);
+	mqdb_broker_configure();
 	if (bw.bound_addresses == NULL ||
 		strcmp(bw.bound_addresses, mqdb_listen_addresses) != 0 ||
 		bw.bound_port != mqdb_port)
@@ -312,13 +349,15 @@ maintain_lifecycle(uint32 wake_reasons)
 		if (exists && !bw.extension_ready)
 		{
 			ereport(LOG, (errmsg("mqdb: extension found in database \"%s\"", mqdb_database)));
+			mqdb_broker_attach_store();
 			bw.rebind_requested = true;
 		}
 		else if (!exists && bw.extension_ready)
 		{
 			ereport(LOG, (errmsg("mqdb: extension dropped from database \"%s\"; "
-								 "closing the MQTT listener", mqdb_database)));
+								 "closing the MQTT listener and connections", mqdb_database)));
 			stop_listening();
+			mqdb_broker_reset();
 		}
 		if (!exists)
 		{
@@ -360,17 +399,18 @@ note_rejections(const mq_server_stats *st)
 static void
 publish_stats(void)
 {
-	const mq_server_stats *st = mq_server_get_stats(bw.server);
 	pg_atomic_uint64 *c = mqdb_shared->counters;
+	uint64		v[MQDB_NUM_COUNTERS];
+	int			i;
 
-	pg_atomic_write_u64(&c[MQDB_COUNTER_CONNECTIONS_ACCEPTED], st->connections_accepted);
-	pg_atomic_write_u64(&c[MQDB_COUNTER_CONNECTIONS_REJECTED], st->connections_rejected);
-	pg_atomic_write_u64(&c[MQDB_COUNTER_CONNECTIONS_CURRENT], st->connections_current);
-	pg_atomic_write_u64(&c[MQDB_COUNTER_BYTES_RECEIVED], st->bytes_received);
-	pg_atomic_write_u64(&c[MQDB_COUNTER_BYTES_SENT], st->bytes_sent);
-	pg_atomic_write_u64(&c[MQDB_COUNTER_MESSAGES_RECEIVED], st->messages_received);
-	pg_atomic_write_u64(&c[MQDB_COUNTER_MESSAGES_SENT], st->messages_sent);
-	note_rejections(st);
+	mqdb_broker_stats(&v[MQDB_COUNTER_CONNECTIONS_ACCEPTED],
+					  &v[MQDB_COUNTER_CONNECTIONS_REJECTED],
+					  &v[MQDB_COUNTER_CONNECTIONS_CURRENT],
+					  &v[MQDB_COUNTER_BYTES_RECEIVED], &v[MQDB_COUNTER_BYTES_SENT],
+					  &v[MQDB_COUNTER_MESSAGES_RECEIVED], &v[MQDB_COUNTER_MESSAGES_SENT]);
+	for (i = 0; i < MQDB_NUM_COUNTERS; i++)
+		pg_atomic_write_u64(&c[i], v[i]);
+	note_rejections(mq_server_get_stats(bw.server));
 }
 
 static long
@@ -379,12 +419,15 @@ next_wait_timeout(void)
 	int64		now = mq_now_ms();
 	int64		wait = bw.next_extension_check_ms - now;
 	int			timer = mq_ev_next_timeout(bw.loop);
+	long		broker = mqdb_broker_wait_ms();
 
 	if (bw.extension_ready && !bw.listening && bw.bound_addresses != NULL &&
 		bw.bound_addresses[0] != '\0' && bw.next_bind_attempt_ms - now < wait)
 		wait = bw.next_bind_attempt_ms - now;
 	if (timer >= 0 && timer < wait)
 		wait = timer;
+	if (broker >= 0 && broker < wait)
+		wait = broker;
 	return wait < 0 ? 0 : (long) wait;
 }
 
@@ -397,10 +440,8 @@ setup_event_loop(void)
 	if (bw.loop == NULL)
 		ereport(ERROR,
 				(errmsg("mqdb: could not create the event loop: %m")));
-	bw.server = mq_server_create(bw.loop, &hooks);
-	if (bw.server == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	mq_server_set_max_connections(bw.server, mqdb_max_connections);
+	mqdb_broker_setup(bw.loop, &hooks);
+	bw.server = mqdb_broker_server();
 
 	bw.wait_set = CreateWaitEventSet(TopMemoryContext, 3);
 	AddWaitEventToSet(bw.wait_set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
@@ -430,7 +471,11 @@ mqdb_worker_main(Datum main_arg)
 	{
 		MemoryContextSwitchTo(bw.loop_ctx);
 		maintain_lifecycle(mqdb_take_wake_reasons());
-		mq_ev_poll(bw.loop, 0);
+		mqdb_broker_run();
+		if (bw.extension_ready)
+			mqdb_store_flush();
+		else
+			mqdb_store_discard();
 		publish_stats();
 		MemoryContextReset(bw.loop_ctx);
 

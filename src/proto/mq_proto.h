@@ -17,8 +17,12 @@
  * property identifiers allowed for the packet type, duplicate properties,
  * property value ranges, QoS and reserved bits, topic name/filter syntax,
  * non-zero packet identifiers, and that nothing follows the last field.
- * Rules that need session state (receive maximum, topic aliases in use,
- * packet identifiers in flight, maximum packet size) belong to the broker.
+ * One exception: a SUBSCRIBE filter with bad wildcard syntax (or empty)
+ * does not fail the packet; mq_subscribe_next reports it in filter_valid,
+ * and the broker refuses that entry alone (SUBACK 0x80 / 0x8F), as both
+ * specifications allow.  Rules that need session state (receive maximum,
+ * topic aliases in use, packet identifiers in flight, maximum packet size)
+ * belong to the broker.
  *
  * IDENTIFICATION
  *	  src/proto/mq_proto.h
@@ -278,6 +282,7 @@ typedef struct mq_subscription
 	bool		no_local;		/* v5 */
 	bool		retain_as_published;	/* v5 */
 	uint8_t		retain_handling;	/* v5: 0, 1 or 2 */
+	bool		filter_valid;	/* false: refuse this entry, never subscribe it */
 } mq_subscription;
 
 typedef struct mq_subscribe
@@ -364,12 +369,25 @@ extern size_t mq_varint_size(uint32_t value);
  * and its own level governs it.  'dir' says who sent the bytes.
  *
  * Returns MQ_OK and fills 'out' (views into 'body'), or
- *	 MQ_ERR_MALFORMED - the bytes break the wire format,
+ *	 MQ_ERR_MALFORMED - the bytes break the wire format (reason always
+ *						MQ_RC_MALFORMED_PACKET; e.g. PUBLISH QoS 3, bad
+ *						fixed header flags, bad UTF-8),
  *	 MQ_ERR_PROTOCOL  - well-formed but forbidden (e.g. a packet the other
- *						side never sends, QoS 3, AUTH under 3.1.1),
+ *						side never sends, a second CONNECT, AUTH under
+ *						3.1.1, a duplicated property),
+ *	 MQ_ERR_INVALID	  - 'protocol' is not 0, MQ_V311 or MQ_V5, or 'body' is
+ *						NULL with 'len' > 0 (a caller bug),
  * with '*reason' set to the v5 reason code to put in the DISCONNECT (or
- * CONNACK, for a bad CONNECT: e.g. MQ_RC_UNSUPPORTED_PROTOCOL_VERSION).
- * Never allocates; 'out' is unspecified after an error.
+ * CONNACK, for a bad CONNECT: e.g. MQ_RC_UNSUPPORTED_PROTOCOL_VERSION; a
+ * 3.1.1 empty client id without clean session gives
+ * MQ_RC_CLIENT_ID_NOT_VALID).  Besides 0x81 and 0x82 the reasons used are
+ * 0x84 (protocol name or level), 0x85 (client id), 0x8F (UNSUBSCRIBE filter
+ * syntax), 0x90 (topic name syntax), 0x94 (Topic Alias 0) and 0x83 (more
+ * than MQ_MAX_SUBSCRIPTION_IDS subscription identifiers).  'reason' may be
+ * NULL.  Never allocates; 'out' is unspecified after an error, except that
+ * out->type is always set and, for a CONNECT whose level byte was read,
+ * out->u.connect.protocol_level holds it, so a refusal can be answered in
+ * the client's version.
  */
 extern mq_err mq_decode(uint8_t first_byte, const uint8_t *body, uint32_t len,
 						int protocol, mq_direction dir, mq_packet *out,
@@ -378,7 +396,8 @@ extern mq_err mq_decode(uint8_t first_byte, const uint8_t *body, uint32_t len,
 /*
  * Iterators over validated lists.  '*pos' starts at 0; each call returns
  * true and fills the next item, false at the end.  Only valid on lists
- * that mq_decode accepted.
+ * that mq_decode accepted.  mq_subscribe_next sets filter_valid from
+ * mq_topic_validate_filter; the filter is always well-formed UTF-8.
  */
 extern bool mq_props_next_user(const mq_props *props, size_t *pos, mq_user_prop *out);
 extern bool mq_subscribe_next(const mq_subscribe *sub, int protocol, size_t *pos,
@@ -390,15 +409,21 @@ extern bool mq_unsubscribe_next(const mq_unsubscribe *unsub, size_t *pos, mq_byt
 /*
  * Bytes needed to encode 'p' for 'protocol' (fixed header included), or 0
  * if it cannot be encoded (remaining length over the limit, a field over
- * 65535 bytes).  Properties are written only for MQ_V5.  For SUBSCRIBE and
- * UNSUBSCRIBE the entries are taken from the raw list as-is.
+ * 65535 bytes, a QoS over 2, a subscription identifier outside
+ * 1..MQ_MAX_SUBSCRIPTION_ID, AUTH under 3.1.1).  Properties are written
+ * only for MQ_V5, only those the packet type may carry, in ascending
+ * identifier order with user properties last.  For SUBSCRIBE and
+ * UNSUBSCRIBE the entries are taken from the raw list as-is.  A CONNECT
+ * carries 'protocol' as its level byte (protocol_level is not consulted).
  */
 extern size_t mq_encode_size(const mq_packet *p, int protocol);
 
 /*
- * Encode 'p' into 'buf', which must hold mq_encode_size(p, protocol) bytes
- * (asserted).  Returns the number of bytes written.  A v5 ack or
- * DISCONNECT with reason 0 and no properties uses the short forms.
+ * Encode 'p' into 'buf', which must hold mq_encode_size(p, protocol) bytes.
+ * Returns the number of bytes written, or 0 (nothing written) if 'cap' is
+ * smaller or the packet cannot be encoded.  A v5 ack or DISCONNECT with
+ * reason 0 and no properties uses the short forms; with a non-zero reason
+ * and no properties the property length is omitted too.
  */
 extern size_t mq_encode(const mq_packet *p, int protocol, uint8_t *buf, size_t cap);
 

@@ -32,12 +32,14 @@
 extern mq_err mq_topic_validate_name(const uint8_t *s, size_t len);
 extern mq_err mq_topic_validate_filter(const uint8_t *s, size_t len);
 
-/* Number of levels ('/'-separated) in a name or filter. */
+/* Number of levels ('/'-separated) in a name or filter; 0 if 'len' is 0. */
 extern size_t mq_topic_levels(const uint8_t *s, size_t len);
 
 /*
  * Does 'filter' match 'name'?  Both must be valid.  A plain, obviously
  * correct matcher: the reference the subscription trie is tested against.
+ * The filter is taken literally: for a shared subscription pass the inner
+ * filter from mq_topic_share_split.
  */
 extern bool mq_topic_matches(const uint8_t *filter, size_t flen,
 							 const uint8_t *name, size_t nlen);

@@ -16,10 +16,11 @@ SELECT has_table('mqdb', t, 'catalog table mqdb.' || t)
   FROM unnest(ARRAY['entity', 'entity_constraint', 'entity_index', 'relationship',
                     'outbox', 'subscription']) t;
 SELECT has_sequence('mqdb', 'event_sequence', 'the event sequence');
-SELECT set_eq($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'mqdb'$$,
-              ARRAY['mqdb.entity', 'mqdb.entity_constraint', 'mqdb.entity_index', 'mqdb.relationship',
-                    'mqdb.outbox', 'mqdb.event_sequence', 'mqdb.subscription'],
-              'catalog tables and the event sequence are dumped with the extension');
+SELECT set_has($$SELECT unnest(extconfig)::regclass::text FROM pg_extension WHERE extname = 'mqdb'$$,
+               $$VALUES ('mqdb.entity'), ('mqdb.entity_constraint'), ('mqdb.entity_index'),
+                        ('mqdb.relationship'), ('mqdb.outbox'), ('mqdb.event_sequence'),
+                        ('mqdb.subscription')$$,
+               'catalog tables and the event sequence are dumped with the extension');
 SELECT has_function('mqdb', f, a)
   FROM (VALUES ('create', ARRAY['text', 'jsonb']), ('read', ARRAY['text', 'text', 'jsonb']),
                ('update', ARRAY['text', 'text', 'jsonb', 'bigint']), ('delete', ARRAY['text', 'text']),
