@@ -217,6 +217,12 @@ mqdb_executor_main(Datum main_arg)
 		int			n;
 
 		MemoryContextReset(batch_ctx);
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			mqdb_log_install();
+		}
 		n = take_requests(items, mqdb_request_batch_size, batch_ctx);
 		if (n > 0)
 		{
@@ -227,11 +233,5 @@ mqdb_executor_main(Datum main_arg)
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_EXIT_ON_PM_DEATH, -1, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-			mqdb_log_install();
-		}
 	}
 }
