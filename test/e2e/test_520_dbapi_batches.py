@@ -1,0 +1,205 @@
+"""Batches, failures and restarts on the $DB request path: a failing
+request in the middle of a batch, a client gone before its reply, an
+executor killed with requests in flight, a server restart with requests
+in flight, and a broker loop that keeps serving plain MQTT meanwhile."""
+import json
+import time
+
+import mqtt_raw as m
+from conformance import connected, topic, uid
+from dbapi import (Locker, Requester, entity, error, executor_pids, ok, server, sql,
+                   waiting_on_lock)
+from mqdb_e2e import wait_until
+
+
+def add_xid_log(e):
+    """Record the transaction of every insert into entity e."""
+    server.psql(f"""
+        CREATE TABLE public.xlog_{e} (id text, xid xid8);
+        CREATE FUNCTION public.xlog_{e}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO public.xlog_{e} VALUES (NEW.id, pg_current_xact_id()); RETURN NEW; END $$;
+        CREATE TRIGGER xlog AFTER INSERT ON mqdb_data."{e}"
+            FOR EACH ROW EXECUTE FUNCTION public.xlog_{e}();""")
+
+
+def drop_xid_log(e):
+    server.psql(f"DROP TRIGGER xlog ON mqdb_data.\"{e}\"; DROP TABLE public.xlog_{e}; "
+                f"DROP FUNCTION public.xlog_{e}()")
+
+
+def test_failing_request_in_the_middle_of_a_batch():
+    """Requests queued while the executor is busy run as one transaction;
+    the one that fails gets its own error and the others commit."""
+    e = entity()
+    r = Requester()
+    lk = Locker()
+    try:
+        ok(r.request(f"$DB/{e}/create", {"id": "gate"}))
+        add_xid_log(e)
+        lk.lock(e, "gate")
+        r.send(f"$DB/{e}/gate/update", {"v": 1})
+        wait_until(waiting_on_lock, what="the executor blocked on the gate row")
+        # Queued behind the blocked request: they form the next batch.
+        r.send(f"$DB/{e}/create", {"id": "b1"})
+        r.send(f"$DB/{e}/create", {"id": "b1"})          # conflict
+        r.send(f"$DB/{e}/create", b"{broken")            # bad JSON
+        r.send(f"$DB/{e}/create", {"id": "b2"})
+        r.send(f"$DB/{e}/b1/update", {"after": True})
+        lk.release()
+        r.pump(replies=6, acks=6)
+        bodies = [json.loads(p.payload) for p in r.replies]
+        ok(bodies[0])
+        assert ok(bodies[1])["id"] == "b1"
+        error(bodies[2], 409, f"conflict: {e}/b1 already exists")
+        error(bodies[3], 400, contains="invalid JSON payload")
+        assert ok(bodies[4])["id"] == "b2"
+        assert ok(bodies[5])["after"] is True
+        assert sql(f"SELECT string_agg(id, ',' ORDER BY id) FROM mqdb_data.\"{e}\"") == "b1,b2,gate"
+        # b1 and b2 committed in one transaction despite the failures between them.
+        assert sql(f"SELECT count(DISTINCT xid) FROM public.xlog_{e} WHERE id IN ('b1', 'b2')") == "1"
+        drop_xid_log(e)
+    finally:
+        lk.close()
+        r.close()
+
+
+def test_client_disconnecting_before_its_reply():
+    """The work commits; the reply is dropped; the broker carries on."""
+    e = entity()
+    r = Requester()
+    lk = Locker()
+    try:
+        ok(r.request(f"$DB/{e}/create", {"id": "d"}))
+        lk.lock(e, "d")
+        gone = Requester()
+        gone.send(f"$DB/{e}/d/update", {"by": "gone"})
+        gone.send(f"$DB/{e}/create", {"id": "d2"})
+        wait_until(waiting_on_lock, what="the executor blocked")
+        gone.close()
+        lk.release()
+        wait_until(lambda: sql(f"SELECT count(*) FROM mqdb_data.\"{e}\"") == "2",
+                   what="the requests of the gone client to commit")
+        assert sql(f"SELECT data->>'by' FROM mqdb_data.\"{e}\" WHERE id = 'd'") == "gone"
+        assert ok(r.request(f"$DB/{e}/d"))["_version"] == 2
+    finally:
+        lk.close()
+        r.close()
+
+
+def test_plain_pubsub_is_served_while_an_executor_is_stuck():
+    """The broker loop never waits for the database."""
+    e = entity()
+    r = Requester()
+    lk = Locker()
+    try:
+        ok(r.request(f"$DB/{e}/create", {"id": "s"}))
+        lk.lock(e, "s")
+        for i in range(20):
+            r.send(f"$DB/{e}/s/update", {"i": i})
+        wait_until(waiting_on_lock, what="the executor blocked")
+        t = topic()
+        sub = connected(m.V5)
+        sub.subscribe(t, qos=1)
+        pub = connected(m.V5)
+        pub.publish(t, b"hello", qos=1)
+        assert sub.receive().payload == b"hello"
+        r.nothing(0.2)
+        lk.release()
+        r.pump(replies=20, acks=20)
+        assert ok(json.loads(r.replies[-1].payload))["i"] == 19
+        sub.close()
+        pub.close()
+    finally:
+        lk.close()
+        r.close()
+
+
+def test_executor_killed_with_requests_in_flight():
+    """The broker notices the exit, starts a new executor with fresh queues
+    and runs the unanswered requests there: every request is answered."""
+    e = entity()
+    r = Requester()
+    lk = Locker()
+    try:
+        ok(r.request(f"$DB/{e}/create", {"id": "k"}))
+        before = executor_pids()
+        lk.lock(e, "k")
+        r.send(f"$DB/{e}/k/update", {"v": 1})
+        for i in range(5):
+            r.send(f"$DB/{e}/create", {"id": f"k{i}"})
+        wait_until(waiting_on_lock, what="the executor blocked")
+        victim = int(sql("SELECT pid FROM pg_stat_activity WHERE backend_type = 'mqdb executor' "
+                         "AND wait_event_type = 'Lock'"))
+        server.psql(f"SELECT pg_terminate_backend({victim})")
+        wait_until(lambda: victim not in executor_pids() and len(executor_pids()) == len(before),
+                   what="a new executor")
+        lk.release()
+        r.pump(replies=6, acks=6, timeout=20)
+        bodies = [json.loads(p.payload) for p in r.replies]
+        assert all(b["status"] == "ok" for b in bodies), bodies
+        assert ok(bodies[0])["_version"] == 2
+        assert sql(f"SELECT count(*) FROM mqdb_data.\"{e}\"") == "6"
+    finally:
+        lk.close()
+        r.close()
+
+
+def test_restart_with_requests_in_flight():
+    """Acknowledged writes survive a restart; requests in flight at the
+    restart were not acknowledged, the client sends them again after
+    reconnecting and each is applied once."""
+    e = entity()
+    cid = f"persist-{uid()}"
+    r = Requester(client_id=cid, clean=False, props={"session_expiry_interval": 600})
+    lk = Locker()
+    try:
+        for i in range(10):
+            ok(r.request(f"$DB/{e}/create", {"id": f"a{i}"}))
+        lk.lock(e, "a0")
+        pid, _ = r.send(f"$DB/{e}/a0/update", {"n": 1})
+        wait_until(waiting_on_lock, what="the executor blocked")
+        server.stop("fast")
+        lk.close()
+        r.close()
+        server.start()
+        server.wait_listening()
+        assert sql(f"SELECT count(*) FROM mqdb_data.\"{e}\"") == "10"
+        assert sql(f"SELECT version FROM mqdb_data.\"{e}\" WHERE id = 'a0'") == "1"
+        r2 = Requester(client_id=cid, clean=False, props={"session_expiry_interval": 600})
+        try:
+            r2.send(f"$DB/{e}/a0/update", {"n": 1}, pid=pid, dup=True)
+            r2.pump(replies=1, acks=1)
+            assert r2.acks[0].pid == pid
+            assert ok(json.loads(r2.replies[0].payload))["_version"] == 2
+            assert sql(f"SELECT version FROM mqdb_data.\"{e}\" WHERE id = 'a0'") == "2"
+        finally:
+            r2.close()
+    finally:
+        lk.close()
+        r.close()
+        server.ensure_baseline()
+
+
+def test_requests_waiting_for_a_full_queue_are_not_lost():
+    """More requests than fit in an executor's ring wait in the broker and
+    are all answered, in order."""
+    e = entity()
+    r = Requester()
+    lk = Locker()
+    try:
+        ok(r.request(f"$DB/{e}/create", {"id": "q"}))
+        lk.lock(e, "q")
+        r.send(f"$DB/{e}/q/update", {"v": 0})
+        wait_until(waiting_on_lock, what="the executor blocked")
+        pad = "x" * 60000
+        n = 40                                   # ~2.4 MB behind a 1 MB ring
+        for i in range(n):
+            r.send(f"$DB/{e}/create", {"id": f"big{i}", "pad": pad}, corr=b"%d" % i)
+        time.sleep(0.3)
+        lk.release()
+        r.pump(replies=n + 1, acks=n + 1, timeout=60)
+        assert [p.props["correlation_data"] for p in r.replies[1:]] == [b"%d" % i for i in range(n)]
+        assert sql(f"SELECT count(*) FROM mqdb_data.\"{e}\"") == str(n + 1)
+    finally:
+        lk.close()
+        r.close()
