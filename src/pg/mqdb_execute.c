@@ -40,6 +40,7 @@
 #include "utils/timeout.h"
 
 #include "common/mq_dbtopic.h"
+#include "pg/mqdb_dedup.h"
 #include "pg/mqdb_errors.h"
 #include "pg/mqdb_execute.h"
 #include "pg/mqdb_requests_guc.h"
@@ -325,7 +326,13 @@ mqdb_execute_request(const MqdbRequestView *req, StringInfo reply)
 		if (mqdb_request_timeout > 0)
 			enable_timeout_after(STATEMENT_TIMEOUT, mqdb_request_timeout);
 		PushActiveSnapshot(GetTransactionSnapshot());
-		run_call(call, &topic, req, reply, reply_ctx, &parsing);
+		if (!mqdb_dedup_applies(req))
+			run_call(call, &topic, req, reply, reply_ctx, &parsing);
+		else if (!mqdb_dedup_lookup(req, reply))
+		{
+			run_call(call, &topic, req, reply, reply_ctx, &parsing);
+			mqdb_dedup_record(req, reply->data);
+		}
 		PopActiveSnapshot();
 		disable_timeout(STATEMENT_TIMEOUT, false);
 		ReleaseCurrentSubTransaction();

@@ -43,7 +43,9 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
+#include "pg/mqdb_dedup.h"
 #include "pg/mqdb_execute.h"
 #include "pg/mqdb_executor.h"
 #include "pg/mqdb_guc.h"
@@ -111,6 +113,9 @@ run_batch(BatchItem *items, int n, MemoryContext batch_ctx)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "mqdb: SPI_connect failed");
 		pgstat_report_activity(STATE_RUNNING, "mqdb $DB requests");
+		PushActiveSnapshot(GetTransactionSnapshot());
+		mqdb_dedup_expire();
+		PopActiveSnapshot();
 		for (i = 0; i < n; i++)
 		{
 			MqdbRequestView req;

@@ -20,6 +20,7 @@ int			mqdb_executors = 2;
 int			mqdb_request_timeout = 10000;
 int			mqdb_request_batch_size = 64;
 int			mqdb_max_pending_requests = 100000;
+int			mqdb_dedup_window = 0;
 
 void
 mqdb_requests_guc_init(void)
@@ -61,5 +62,16 @@ mqdb_requests_guc_init(void)
 							100000, 100, INT_MAX,
 							PGC_SIGHUP,
 							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("mqdb.dedup_window",
+							gettext_noop("Sets how long the reply of a $DB request is kept to answer "
+										 "retries with the same client id and correlation data."),
+							gettext_noop("A retry within the window gets the first reply and has no "
+										 "second effect; 0 disables deduplication."),
+							&mqdb_dedup_window,
+							0, 0, 7 * 24 * 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
 							NULL, NULL, NULL);
 }
