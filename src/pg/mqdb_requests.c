@@ -25,7 +25,7 @@
  * Backpressure.  QoS 1/2 requests count against the client's receive
  * maximum until acknowledged, so a v5 client cannot have more than
  * mqdb.max_inflight of them pending.  Across all clients at most
- * mqdb.max_pending_requests wait; beyond that a request is answered at
+ * mqdb.max_queued_requests wait; beyond that a request is answered at
  * once with 503 "server busy" (never dropped silently, never queued
  * without bound).
  *
@@ -263,7 +263,7 @@ on_db_publish(void *arg, mq_broker *b, const mq_db_request *req)
 	p = pending_new(req);
 	if (p == NULL)
 		return MQ_RC_IMPLEMENTATION_SPECIFIC;
-	if (n_pending > mqdb_max_pending_requests || n_executors == 0)
+	if (n_pending > mqdb_max_queued_requests || n_executors == 0)
 		append_immediate(p, busy_reply);
 	else
 	{

@@ -19,7 +19,7 @@
 int			mqdb_executors = 2;
 int			mqdb_request_timeout = 10000;
 int			mqdb_request_batch_size = 64;
-int			mqdb_max_pending_requests = 100000;
+int			mqdb_max_queued_requests = 100000;
 int			mqdb_dedup_window = 0;
 
 void
@@ -54,21 +54,21 @@ mqdb_requests_guc_init(void)
 							0,
 							NULL, NULL, NULL);
 
-	DefineCustomIntVariable("mqdb.max_pending_requests",
+	DefineCustomIntVariable("mqdb.max_queued_requests",
 							gettext_noop("Sets the most $DB requests the broker holds waiting for "
 										 "an executor."),
 							gettext_noop("Requests beyond it are refused with error 503."),
-							&mqdb_max_pending_requests,
+							&mqdb_max_queued_requests,
 							100000, 100, INT_MAX,
 							PGC_SIGHUP,
 							0,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("mqdb.dedup_window",
-							gettext_noop("Sets how long the reply of a $DB request is kept to answer "
-										 "retries with the same client id and correlation data."),
-							gettext_noop("A retry within the window gets the first reply and has no "
-										 "second effect; 0 disables deduplication."),
+							gettext_noop("Sets how long a $DB reply answers retries with the same correlation data."),
+							gettext_noop("A retry from the same client id with the same correlation data "
+										 "within the window gets the first reply and has no second "
+										 "effect; 0 disables deduplication."),
 							&mqdb_dedup_window,
 							0, 0, 7 * 24 * 3600,
 							PGC_SIGHUP,

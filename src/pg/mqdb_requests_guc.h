@@ -15,7 +15,7 @@
 extern int	mqdb_executors;
 extern int	mqdb_request_timeout;
 extern int	mqdb_request_batch_size;
-extern int	mqdb_max_pending_requests;
+extern int	mqdb_max_queued_requests;
 extern int	mqdb_dedup_window;
 
 /* Define the request path's GUCs; called from mqdb_guc_init().  May ereport. */
