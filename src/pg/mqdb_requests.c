@@ -352,6 +352,17 @@ deliver_replies(Executor *ex, Reply *replies)
 
 /* --- executor lifecycle ------------------------------------------------------ */
 
+/* In PG_CATCH: log the error and clear it (the caller recovers). */
+static void
+report_caught_error(void)
+{
+	HOLD_INTERRUPTS();
+	MemoryContextSwitchTo(requests_ctx);
+	EmitErrorReport();
+	FlushErrorState();
+	RESUME_INTERRUPTS();
+}
+
 static void
 executor_launch(Executor *ex, int64 now)
 {
@@ -396,11 +407,7 @@ executor_launch(Executor *ex, int64 now)
 	}
 	PG_CATCH();
 	{
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(requests_ctx);
-		EmitErrorReport();
-		FlushErrorState();
-		RESUME_INTERRUPTS();
+		report_caught_error();
 		ok = false;
 	}
 	PG_END_TRY();
@@ -537,11 +544,7 @@ exchange(Executor *ex, bool *lost)
 	}
 	PG_CATCH();
 	{
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(requests_ctx);
-		EmitErrorReport();
-		FlushErrorState();
-		RESUME_INTERRUPTS();
+		report_caught_error();
 		gone = true;
 	}
 	PG_END_TRY();

@@ -164,6 +164,26 @@ class Locker:
         self.proc.wait(10)
 
 
+def log_inserts(e, name, exprs):
+    """Record NEW.id and the SQL expressions exprs (name -> SQL) for every
+    insert into entity e, in table public.{name}_{e}; returns a function
+    that removes the recording."""
+    table = f"public.{name}_{e}"
+    cols = ", ".join(f"{c} text" for c in exprs)
+    vals = ", ".join(f"({x})::text" for x in exprs.values())
+    server.psql(f"""
+        CREATE TABLE {table} (id text, {cols});
+        CREATE FUNCTION {table}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO {table} VALUES (NEW.id, {vals}); RETURN NEW; END $$;
+        CREATE TRIGGER {name} AFTER INSERT ON mqdb_data."{e}"
+            FOR EACH ROW EXECUTE FUNCTION {table}();""")
+
+    def drop():
+        server.psql(f'DROP TRIGGER {name} ON mqdb_data."{e}"; DROP TABLE {table}; '
+                    f"DROP FUNCTION {table}()")
+    return drop
+
+
 def waiting_on_lock():
     """Some executor is waiting for a row lock."""
     return int(sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'mqdb executor' "
@@ -176,5 +196,5 @@ def executor_pids():
     return [int(p) for p in out.split(",")] if out else []
 
 
-__all__ = ["Requester", "Locker", "ok", "error", "entity", "sql", "waiting_on_lock",
+__all__ = ["Requester", "Locker", "ok", "error", "entity", "sql", "waiting_on_lock", "log_inserts",
            "executor_pids", "broker"]

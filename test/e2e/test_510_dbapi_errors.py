@@ -2,7 +2,8 @@
 the _admin and _health topics, and the operations not implemented yet."""
 import time
 
-from dbapi import Locker, Requester, entity, error, ok, server, sql, waiting_on_lock
+from dbapi import (Locker, Requester, entity, error, log_inserts, ok, server, sql,
+                   waiting_on_lock)
 from mqdb_e2e import wait_until
 
 
@@ -189,25 +190,15 @@ def test_caller_identity_is_the_broker_injected_client_id():
     r = Requester()
     try:
         ok(r.request(f"$DB/{e}/create", {"id": "seed"}))
-        server.psql(f"""
-            CREATE TABLE IF NOT EXISTS public.idlog_{e} (id text, client_id text, sender text);
-            CREATE FUNCTION public.idlog_{e}() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                INSERT INTO public.idlog_{e}
-                VALUES (NEW.id, current_setting('mqdb.client_id', true),
-                        current_setting('mqdb.sender', true));
-                RETURN NEW;
-            END $$;
-            CREATE TRIGGER idlog AFTER INSERT ON mqdb_data."{e}"
-                FOR EACH ROW EXECUTE FUNCTION public.idlog_{e}();""")
+        drop = log_inserts(e, "idlog", {"client_id": "current_setting('mqdb.client_id', true)",
+                                        "sender": "current_setting('mqdb.sender', true)"})
         r.send(f"$DB/{e}/create", {"id": "i1"},
                props={"user_property": [("x-mqtt-client-id", "spoofed"),
                                         ("x-mqtt-sender", "root")]})
         r.pump(replies=1, acks=1)
         assert sql(f"SELECT client_id || '|' || sender FROM public.idlog_{e} WHERE id = 'i1'") == \
             f"{r.client_id}|"
-        server.psql(f"DROP TABLE public.idlog_{e}; DROP TRIGGER idlog ON mqdb_data.\"{e}\"; "
-                    f"DROP FUNCTION public.idlog_{e}()")
+        drop()
     finally:
         r.close()
 

@@ -7,24 +7,9 @@ import time
 
 import mqtt_raw as m
 from conformance import connected, topic, uid
-from dbapi import (Locker, Requester, entity, error, executor_pids, ok, server, sql,
-                   waiting_on_lock)
+from dbapi import (Locker, Requester, entity, error, executor_pids, log_inserts, ok, server,
+                   sql, waiting_on_lock)
 from mqdb_e2e import wait_until
-
-
-def add_xid_log(e):
-    """Record the transaction of every insert into entity e."""
-    server.psql(f"""
-        CREATE TABLE public.xlog_{e} (id text, xid xid8);
-        CREATE FUNCTION public.xlog_{e}() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN INSERT INTO public.xlog_{e} VALUES (NEW.id, pg_current_xact_id()); RETURN NEW; END $$;
-        CREATE TRIGGER xlog AFTER INSERT ON mqdb_data."{e}"
-            FOR EACH ROW EXECUTE FUNCTION public.xlog_{e}();""")
-
-
-def drop_xid_log(e):
-    server.psql(f"DROP TRIGGER xlog ON mqdb_data.\"{e}\"; DROP TABLE public.xlog_{e}; "
-                f"DROP FUNCTION public.xlog_{e}()")
 
 
 def test_failing_request_in_the_middle_of_a_batch():
@@ -35,7 +20,7 @@ def test_failing_request_in_the_middle_of_a_batch():
     lk = Locker()
     try:
         ok(r.request(f"$DB/{e}/create", {"id": "gate"}))
-        add_xid_log(e)
+        drop = log_inserts(e, "xlog", {"xid": "pg_current_xact_id()"})
         lk.lock(e, "gate")
         r.send(f"$DB/{e}/gate/update", {"v": 1})
         wait_until(waiting_on_lock, what="the executor blocked on the gate row")
@@ -57,7 +42,7 @@ def test_failing_request_in_the_middle_of_a_batch():
         assert sql(f"SELECT string_agg(id, ',' ORDER BY id) FROM mqdb_data.\"{e}\"") == "b1,b2,gate"
         # b1 and b2 committed in one transaction despite the failures between them.
         assert sql(f"SELECT count(DISTINCT xid) FROM public.xlog_{e} WHERE id IN ('b1', 'b2')") == "1"
-        drop_xid_log(e)
+        drop()
     finally:
         lk.close()
         r.close()
