@@ -7,7 +7,7 @@
  * The broker gives it a DSM segment with two shm_mq rings: requests come
  * down one, replies go up the other.  The loop:
  *
- *	 1. take what is queued, up to mqdb.request_batch_size requests (no
+ *	 1. take what is queued, up to mqdb.request_batch_size requests or 8 MB (no
  *		waiting to fill a batch: under light load a batch is one request,
  *		under heavy load many requests share one commit);
  *	 2. run them in one transaction, each in its own subtransaction
@@ -54,6 +54,7 @@
 #include "pg/mqdb_requests_guc.h"
 
 #define QUEUE_SIZE	(1024 * 1024)	/* as the broker made them */
+#define BATCH_BYTES (8 * 1024 * 1024)	/* most request bytes per batch */
 
 typedef struct BatchItem
 {
@@ -78,8 +79,9 @@ static int
 take_requests(BatchItem *items, int max, MemoryContext ctx)
 {
 	int			n = 0;
+	Size		bytes = 0;
 
-	while (n < max)
+	while (n < max && bytes < BATCH_BYTES)
 	{
 		Size		len;
 		void	   *data;
@@ -92,6 +94,7 @@ take_requests(BatchItem *items, int max, MemoryContext ctx)
 		items[n].msg = MemoryContextAlloc(ctx, len);
 		memcpy(items[n].msg, data, len);
 		items[n].len = len;
+		bytes += len;
 		n++;
 	}
 	return n;

@@ -73,6 +73,9 @@
 
 static const char busy_reply[] =
 "{\"status\":\"error\",\"code\":503,\"message\":\"server busy: too many pending requests\"}";
+static const char not_ready_reply[] =
+"{\"status\":\"ok\",\"data\":{\"details\":{\"partitions\":8},\"mode\":\"agent\","
+"\"ready\":false,\"status\":\"unavailable\"}}";
 static const char retry_reply[] =
 "{\"status\":\"error\",\"code\":500,\"message\":\"internal error\"}";
 
@@ -252,6 +255,7 @@ on_db_publish(void *arg, mq_broker *b, const mq_db_request *req)
 	mq_db_topic topic;
 	mq_db_op	op;
 	PendingRequest *p;
+	Executor   *ex;
 	uint32		h;
 
 	op = mq_db_topic_parse((const char *) pub->topic.ptr, pub->topic.len, &topic);
@@ -264,12 +268,17 @@ on_db_publish(void *arg, mq_broker *b, const mq_db_request *req)
 	if (p == NULL)
 		return MQ_RC_IMPLEMENTATION_SPECIFIC;
 	if (n_pending > mqdb_max_queued_requests || n_executors == 0)
-		append_immediate(p, busy_reply);
-	else
 	{
-		h = hash_bytes((const unsigned char *) req->client_id, (int) req->client_id_len);
-		append_to_executor(&executors[h % (uint32) n_executors], p);
+		append_immediate(p, busy_reply);
+		return pub->qos > 0 ? MQ_DB_DEFER : MQ_RC_SUCCESS;
 	}
+	h = hash_bytes((const unsigned char *) req->client_id, (int) req->client_id_len);
+	ex = &executors[h % (uint32) n_executors];
+	/* Health asks whether requests can run: not while the executor is down. */
+	if (op == MQ_DBOP_HEALTH && !ex->running)
+		append_immediate(p, not_ready_reply);
+	else
+		append_to_executor(ex, p);
 	return pub->qos > 0 ? MQ_DB_DEFER : MQ_RC_SUCCESS;
 }
 

@@ -188,3 +188,48 @@ def test_requests_waiting_for_a_full_queue_are_not_lost():
     finally:
         lk.close()
         r.close()
+
+
+def test_health_not_ready_while_no_executor_can_start():
+    """Without a free background-worker slot the executors cannot start:
+    the broker logs why, _health answers ready:false at once, and other
+    requests wait in the broker, unanswered and unacknowledged."""
+    static = int(sql("SELECT count(*) FROM pg_stat_activity WHERE backend_type LIKE 'mqdb %' "
+                     "AND backend_type <> 'mqdb executor' "
+                     "OR backend_type = 'logical replication launcher'"))
+    e = entity()
+    try:
+        server.psql(f"ALTER SYSTEM SET max_worker_processes = {static}")
+        offset = server.log_offset()
+        server.stop("fast")
+        server.start()
+        server.wait_listening()
+        server.wait_for_log(offset, "could not start executor")
+        assert executor_pids() == []
+        r = Requester()
+        try:
+            health = r.request("$DB/_health")
+            assert health == {"status": "ok", "data": {"details": {"partitions": 8}, "mode": "agent",
+                                                       "ready": False, "status": "unavailable"}}
+            r.send(f"$DB/{e}/create", {"id": "later"})
+            r.nothing(1.0)
+            server.psql("ALTER SYSTEM RESET max_worker_processes")
+            server.stop("fast")
+            r.close()
+            server.start()
+            server.wait_listening()
+            assert executor_pids() != [] or wait_until(executor_pids, what="executors")
+        finally:
+            r.close()
+        r = Requester()
+        try:
+            assert ok(r.request("$DB/_health"))["ready"] is True
+        finally:
+            r.close()
+    finally:
+        server.psql("ALTER SYSTEM RESET max_worker_processes")
+        if not executor_pids():
+            server.stop("fast")
+            server.start()
+        server.ensure_baseline()
+        wait_until(executor_pids, what="executors after the restart")
