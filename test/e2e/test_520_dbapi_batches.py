@@ -233,3 +233,17 @@ def test_health_not_ready_while_no_executor_can_start():
             server.start()
         server.ensure_baseline()
         wait_until(executor_pids, what="executors after the restart")
+
+
+def test_reply_larger_than_the_queue_ring():
+    """A list reply of several MB passes the 1 MB reply ring in pieces."""
+    e = entity()
+    server.psql(f"SELECT count(mqdb.create('{e}', jsonb_build_object('id', 'r' || i, "
+                f"'pad', repeat('x', 1000)))) FROM generate_series(1, 4000) i")
+    r = Requester()
+    try:
+        rows = ok(r.request(f"$DB/{e}/list", {"limit": 10000}))
+        assert len(rows) == 4000 and all(len(x["pad"]) == 1000 for x in rows)
+        assert ok(r.request(f"$DB/{e}/r1"))["id"] == "r1"
+    finally:
+        r.close()
