@@ -86,6 +86,7 @@ typedef struct PendingRequest
 	mq_db_token token;
 	bool		ack;			/* QoS 1/2: acknowledge after the reply */
 	bool		direct;			/* MQTT 3.1.1: reply straight to the client */
+	bool		orphan;			/* its broker was replaced: answer nobody */
 	int			attempts;		/* executors that died holding it */
 	const char *immediate;		/* reply without an executor (refused) */
 	const uint8 *client_id;		/* views into msg */
@@ -289,6 +290,8 @@ deliver(PendingRequest *p, const char *reply, size_t len)
 {
 	mq_broker  *b = mqdb_broker_core();
 
+	if (p->orphan)
+		return;
 	if (p->reply_topic != NULL)
 	{
 		mq_message_spec m;
@@ -626,6 +629,19 @@ mqdb_requests_poll(void)
 		output = true;
 	if (output)
 		mq_server_flush(mqdb_broker_server());
+}
+
+void
+mqdb_requests_forget_clients(void)
+{
+	PendingRequest *p;
+	int			i;
+
+	for (i = 0; i < n_executors; i++)
+		for (p = executors[i].head; p != NULL; p = p->next)
+			p->orphan = true;
+	for (p = immediate_head; p != NULL; p = p->next)
+		p->orphan = true;
 }
 
 long

@@ -30,6 +30,13 @@ extern void mqdb_requests_start(void);
  */
 extern void mqdb_requests_poll(void);
 
+/*
+ * The broker was replaced (mqdb_broker_reset): requests still pending run
+ * to completion, but their replies and acknowledgements go nowhere (their
+ * sessions, and the tokens naming them, belong to the old broker).
+ */
+extern void mqdb_requests_forget_clients(void);
+
 /* Milliseconds until mqdb_requests_poll has timed work (-1: none). */
 extern long mqdb_requests_wait_ms(void);
 

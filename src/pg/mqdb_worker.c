@@ -360,6 +360,7 @@ maintain_lifecycle(uint32 wake_reasons)
 								 "closing the MQTT listener and connections", mqdb_database)));
 			stop_listening();
 			mqdb_broker_reset();
+			mqdb_requests_forget_clients();
 		}
 		if (!exists)
 		{
