@@ -247,3 +247,38 @@ def test_reply_larger_than_the_queue_ring():
         assert ok(r.request(f"$DB/{e}/r1"))["id"] == "r1"
     finally:
         r.close()
+
+
+def test_requests_beyond_the_queue_limit_get_503():
+    """Past mqdb.max_queued_requests waiting requests, new ones are refused
+    with 503 at once (never dropped silently); the rest are answered."""
+    e = entity()
+    r = Requester()
+    lk = Locker()
+    try:
+        ok(r.request(f"$DB/{e}/create", {"id": "g"}))
+        server.set_config("mqdb.max_queued_requests", 100)
+        time.sleep(0.5)
+        lk.lock(e, "g")
+        r.send(f"$DB/{e}/g/update", {"v": 1}, qos=0, corr=b"blocked")
+        wait_until(waiting_on_lock, what="the executor blocked")
+        for i in range(150):
+            r.send(f"$DB/{e}/create", {"id": f"n{i}"}, qos=0, corr=b"%d" % i)
+        r.pump(replies=50, timeout=10)
+        early = [json.loads(p.payload) for p in r.replies]
+        assert all(b == {"status": "error", "code": 503,
+                         "message": "server busy: too many pending requests"} for b in early), early
+        lk.release()
+        r.pump(replies=151, timeout=30)
+        bodies = {p.props["correlation_data"]: json.loads(p.payload) for p in r.replies}
+        assert len(bodies) == 151
+        refused = [c for c, b in bodies.items() if b.get("code") == 503]
+        done = [c for c, b in bodies.items() if b["status"] == "ok"]
+        # 100 wait (the blocked update and 99 creates); the other 51 are refused.
+        assert len(refused) == 51 and len(done) == 100, (len(refused), len(done))
+        assert b"blocked" in done
+        assert sql(f"SELECT count(*) FROM mqdb_data.\"{e}\"") == str(1 + 99)
+    finally:
+        lk.close()
+        server.set_config("mqdb.max_queued_requests", None)
+        r.close()
