@@ -20,6 +20,7 @@
 #include "broker/mq_broker.h"
 #include "net/mq_listen.h"
 #include "pg/mqdb_guc.h"
+#include "pg/mqdb_requests_guc.h"
 #include "pg/mqdb_store_guc.h"
 
 char	   *mqdb_listen_addresses = NULL;
@@ -209,6 +210,7 @@ mqdb_guc_init(void)
 
 	define_broker_limits();
 	mqdb_store_guc_init();
+	mqdb_requests_guc_init();
 
 	MarkGUCPrefixReserved("mqdb");
 }

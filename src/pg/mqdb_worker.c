@@ -60,6 +60,7 @@
 #include "pg/mqdb_broker.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_log.h"
+#include "pg/mqdb_requests.h"
 #include "pg/mqdb_shmem.h"
 #include "pg/mqdb_store.h"
 #include "pg/mqdb_worker.h"
@@ -350,6 +351,7 @@ maintain_lifecycle(uint32 wake_reasons)
 		{
 			ereport(LOG, (errmsg("mqdb: extension found in database \"%s\"", mqdb_database)));
 			mqdb_broker_attach_store();
+			mqdb_requests_start();
 			bw.rebind_requested = true;
 		}
 		else if (!exists && bw.extension_ready)
@@ -358,6 +360,7 @@ maintain_lifecycle(uint32 wake_reasons)
 								 "closing the MQTT listener and connections", mqdb_database)));
 			stop_listening();
 			mqdb_broker_reset();
+			mqdb_requests_forget_clients();
 		}
 		if (!exists)
 		{
@@ -420,6 +423,7 @@ next_wait_timeout(void)
 	int64		wait = bw.next_extension_check_ms - now;
 	int			timer = mq_ev_next_timeout(bw.loop);
 	long		broker = mqdb_broker_wait_ms();
+	long		requests = mqdb_requests_wait_ms();
 
 	if (bw.extension_ready && !bw.listening && bw.bound_addresses != NULL &&
 		bw.bound_addresses[0] != '\0' && bw.next_bind_attempt_ms - now < wait)
@@ -428,6 +432,8 @@ next_wait_timeout(void)
 		wait = timer;
 	if (broker >= 0 && broker < wait)
 		wait = broker;
+	if (requests >= 0 && requests < wait)
+		wait = requests;
 	return wait < 0 ? 0 : (long) wait;
 }
 
@@ -472,6 +478,7 @@ mqdb_worker_main(Datum main_arg)
 		MemoryContextSwitchTo(bw.loop_ctx);
 		maintain_lifecycle(mqdb_take_wake_reasons());
 		mqdb_broker_run();
+		mqdb_requests_poll();
 		if (bw.extension_ready)
 			mqdb_store_flush();
 		else
