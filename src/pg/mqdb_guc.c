@@ -19,6 +19,7 @@
 
 #include "broker/mq_broker.h"
 #include "net/mq_listen.h"
+#include "pg/mqdb_event_ring.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_store_guc.h"
 
@@ -209,6 +210,7 @@ mqdb_guc_init(void)
 
 	define_broker_limits();
 	mqdb_store_guc_init();
+	mqdb_event_guc_init();
 
 	MarkGUCPrefixReserved("mqdb");
 }

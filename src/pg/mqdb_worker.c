@@ -19,12 +19,14 @@
  *		hand the new limits to the broker
  *	 4. lifecycle: check the extension exists (found: load the broker's
  *		saved state; dropped: close everything), (re)try binding
- *	 5. the broker's turn (mqdb_broker_run): dispatch ready sockets, run
+ *	 5. publish the change events the relay worker handed over
+ *		(mqdb_event_relay_poll: shared memory only, no query)
+ *	 6. the broker's turn (mqdb_broker_run): dispatch ready sockets, run
  *		timed work, write all pending output, finish deferred closes --
  *		pure code, never throws
- *	 6. write the broker's journal of state changes in one transaction
+ *	 7. write the broker's journal of state changes in one transaction
  *		(mqdb_store_flush), with no broker code on the stack
- *	 7. publish counters to shared memory, reset the loop memory context
+ *	 8. publish counters to shared memory, reset the loop memory context
  *
  * Errors.  No ERROR may escape from the loop: the places that touch the
  * catalogs or tables catch it, log it and carry on.  Pure code reports
@@ -58,6 +60,7 @@
 #include "net/mq_ev.h"
 #include "net/mq_server.h"
 #include "pg/mqdb_broker.h"
+#include "pg/mqdb_event_relay.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_log.h"
 #include "pg/mqdb_shmem.h"
@@ -471,6 +474,7 @@ mqdb_worker_main(Datum main_arg)
 	{
 		MemoryContextSwitchTo(bw.loop_ctx);
 		maintain_lifecycle(mqdb_take_wake_reasons());
+		mqdb_event_relay_poll();
 		mqdb_broker_run();
 		if (bw.extension_ready)
 			mqdb_store_flush();
