@@ -20,7 +20,8 @@
  *	 4. lifecycle: check the extension exists (found: load the broker's
  *		saved state; dropped: close everything), (re)try binding
  *	 5. publish the change events the relay worker handed over
- *		(mqdb_event_relay_poll: shared memory only, no query)
+ *		(mqdb_event_relay_poll: shared memory only, no query), once the
+ *		saved sessions are loaded so that offline subscribers get them
  *	 6. the broker's turn (mqdb_broker_run): dispatch ready sockets, run
  *		timed work, write all pending output, finish deferred closes --
  *		pure code, never throws
@@ -474,7 +475,8 @@ mqdb_worker_main(Datum main_arg)
 	{
 		MemoryContextSwitchTo(bw.loop_ctx);
 		maintain_lifecycle(mqdb_take_wake_reasons());
-		mqdb_event_relay_poll();
+		if (bw.extension_ready)
+			mqdb_event_relay_poll();
 		mqdb_broker_run();
 		if (bw.extension_ready)
 			mqdb_store_flush();
