@@ -18,6 +18,17 @@
  * is set again when more wait.  Nothing here throws, and no Postgres
  * resource is held while broker code runs.
  *
+ * Pacing.  The broker publishes events far faster than any subscriber
+ * acknowledges them: a burst (one INSERT of thousands of rows) would fill a
+ * healthy subscriber's session queue (mqdb.max_queued_messages) and lose
+ * the rest.  So when an event joins a connected subscriber's queue that is
+ * half full (mq_broker_publish_backlog), publishing pauses, retried every
+ * BACKLOG_RETRY_MS, until the queue is shorter again.  A subscriber that
+ * stays behind for BACKLOG_HOLD_MAX_MS is too slow or stalled: publishing
+ * goes on without waiting for it (its queue limit drops what it cannot
+ * take), so one bad client cannot stop the events of everyone else nor
+ * make the outbox grow.
+ *
  * IDENTIFICATION
  *	  src/pg/mqdb_event_publish.c
  *
@@ -29,11 +40,18 @@
 #include "storage/latch.h"
 
 #include "broker/mq_broker.h"
+#include "common/mq_time.h"
 #include "pg/mqdb_broker.h"
 #include "pg/mqdb_event_relay.h"
 #include "pg/mqdb_event_ring.h"
+#include "pg/mqdb_guc.h"
 
 #define PUBLISH_PER_TURN	1000
+#define BACKLOG_RETRY_MS	2
+#define BACKLOG_HOLD_MAX_MS 200
+
+static int64 held_since = 0;	/* when a backlog first paused us; 0: none */
+static int64 retry_at = 0;		/* paused until then; 0: not paused */
 
 static const char origin_key[] = "x-origin-client-id";
 
@@ -108,8 +126,12 @@ mqdb_event_relay_poll(void)
 	uint64		w;
 	uint64		n = 0;
 
-	if (b == NULL || mqdb_event_ring == NULL)
+	uint32		threshold = Max(mqdb_max_queued_messages / 2, 1);
+	int64		now = mq_now_ms();
+
+	if (b == NULL || mqdb_event_ring == NULL || (retry_at != 0 && now < retry_at))
 		return;
+	retry_at = 0;
 	r = pg_atomic_read_u64(&mqdb_event_ring->read_pos);
 	w = pg_atomic_read_u64(&mqdb_event_ring->write_pos);
 	if (r >= w)
@@ -129,6 +151,18 @@ mqdb_event_relay_poll(void)
 		publish_event(b, &h, body);
 		r += h.len;
 		n++;
+		if (mq_broker_publish_backlog(b) < threshold)
+			held_since = 0;
+		else
+		{
+			if (held_since == 0)
+				held_since = now;
+			if (now - held_since < BACKLOG_HOLD_MAX_MS)
+			{
+				retry_at = now + BACKLOG_RETRY_MS;
+				break;
+			}
+		}
 	}
 	if (n == 0)
 		return;
@@ -138,6 +172,17 @@ mqdb_event_relay_poll(void)
 	pg_atomic_write_u64(&mqdb_event_ring->read_pos, r);
 	pg_atomic_fetch_add_u64(&mqdb_event_ring->published, n);
 	mqdb_event_relay_wake();
-	if (r < w)
+	if (r < w && retry_at == 0)
 		SetLatch(MyLatch);
+}
+
+long
+mqdb_event_relay_wait_ms(void)
+{
+	int64		left;
+
+	if (retry_at == 0)
+		return -1;
+	left = retry_at - mq_now_ms();
+	return left < 0 ? 0 : (long) left;
 }

@@ -191,7 +191,8 @@ read_and_hand_over(const SeqList *exclude, SeqList *oversized)
 	}
 	args[0] = seq_array(exclude);
 	args[1] = Int32GetDatum(RELAY_BATCH);
-	rc = SPI_execute_plan(select_plan, args, NULL, true, 0);
+	/* Not read-only: a fresh snapshot that also sees this cycle's deletes. */
+	rc = SPI_execute_plan(select_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading mqdb.outbox failed: %s", SPI_result_code_string(rc));
 
@@ -259,18 +260,31 @@ relay_cycle(void)
 	{
 		SeqList		published = {0};
 		SeqList		oversized = {0};
-		bool		exists;
+		Oid			extension;
+		uint64		deletable_from = free_pos;
 
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
 		PushActiveSnapshot(GetTransactionSnapshot());
-		exists = OidIsValid(get_extension_oid("mqdb", true));
-		if (exists)
+		extension = get_extension_oid("mqdb", true);
+
+		/*
+		 * Entries handed over before the extension was dropped and created
+		 * again name rows of an outbox that is gone (and sequence numbers
+		 * the new one reuses): publish them, never delete by them.
+		 */
+		if (OidIsValid(extension) && extension != mqdb_event_ring->extension &&
+			read_pos == write_pos)
+		{
+			mqdb_event_ring->extension = extension;
+			deletable_from = read_pos;
+		}
+		if (OidIsValid(extension) && extension == mqdb_event_ring->extension)
 		{
 			pgstat_report_activity(STATE_RUNNING, "relaying change events");
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
-			collect_sequences(free_pos, read_pos, &published);
+			collect_sequences(deletable_from, read_pos, &published);
 			if (published.count > EXCLUDE_MAX)
 			{
 				delete_rows(&published);
@@ -301,8 +315,8 @@ relay_cycle(void)
 	MemoryContextSwitchTo(cxt);
 
 	/*
-	 * The published rows are deleted (or the extension, and with it the
-	 * outbox, is gone): their ring space is free again.
+	 * The published rows are deleted (or belong to an outbox that is gone):
+	 * their ring space is free again.
 	 */
 	if (done)
 		pg_atomic_write_u64(&mqdb_event_ring->free_pos, read_pos);

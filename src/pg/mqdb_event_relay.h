@@ -32,4 +32,11 @@ extern PGDLLEXPORT void mqdb_event_relay_main(Datum main_arg);
  */
 extern void mqdb_event_relay_poll(void);
 
+/*
+ * Broker worker: milliseconds until mqdb_event_relay_poll wants to run
+ * again while it holds events back for a subscriber that is behind (-1:
+ * only when woken).  Never throws.
+ */
+extern long mqdb_event_relay_wait_ms(void);
+
 #endif							/* MQDB_EVENT_RELAY_H */

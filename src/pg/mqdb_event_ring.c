@@ -32,7 +32,7 @@ void
 mqdb_event_guc_init(void)
 {
 	DefineCustomIntVariable("mqdb.event_buffer_size",
-							"Shared memory through which change events pass to the broker.",
+							"Sets the size of the shared memory through which change events pass to the broker.",
 							"A change event larger than this is not published.",
 							&mqdb_event_buffer_size,
 							8192, 64, 1024 * 1024,

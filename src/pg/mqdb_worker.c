@@ -424,6 +424,7 @@ next_wait_timeout(void)
 	int64		wait = bw.next_extension_check_ms - now;
 	int			timer = mq_ev_next_timeout(bw.loop);
 	long		broker = mqdb_broker_wait_ms();
+	long		events = mqdb_event_relay_wait_ms();
 
 	if (bw.extension_ready && !bw.listening && bw.bound_addresses != NULL &&
 		bw.bound_addresses[0] != '\0' && bw.next_bind_attempt_ms - now < wait)
@@ -432,6 +433,8 @@ next_wait_timeout(void)
 		wait = timer;
 	if (broker >= 0 && broker < wait)
 		wait = broker;
+	if (events >= 0 && events < wait)
+		wait = events;
 	return wait < 0 ? 0 : (long) wait;
 }
 

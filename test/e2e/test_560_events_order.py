@@ -123,3 +123,31 @@ def test_the_outbox_does_not_pile_up_under_a_steady_stream():
     finally:
         paho_stop(v5)
         drop()
+
+
+def test_a_burst_from_one_statement_arrives_once_in_sequence_order():
+    """One INSERT of 3,000 rows: many relay batches, each published once."""
+    drop()
+    v5 = paho_client(V5)
+    try:
+        server.psql(f"""SELECT mqdb.add_index('{ENTITY}', '{{"fields": ["n"]}}')""")
+        paho_subscribe(v5, f"$DB/{ENTITY}/events/#", qos=1)
+        server.psql(f"""INSERT INTO mqdb_data.{ENTITY} (data)
+                        SELECT jsonb_build_object('id', 'b' || i, 'n', i) FROM generate_series(1, 3000) i""")
+        got = collect(v5, 3000, "burst event")
+        if [e["data"]["n"] for e in got] != list(range(1, 3001)):
+            raise TestFailure("the burst's events are duplicated, missing or out of order")
+        seqs = [e["sequence"] for e in got]
+        if seqs != sorted(seqs):
+            raise TestFailure("the burst's events are not in sequence order")
+        try:
+            extra = paho_wait(v5, "a duplicate", timeout=1.5)
+        except AssertionError:
+            extra = None
+        if extra is not None:
+            raise TestFailure(f"an event was published twice: {extra.payload[:100]!r}")
+        wait_until(lambda: server.scalar("SELECT count(*) FROM mqdb.outbox") == "0",
+                   timeout=10, what="the outbox to be emptied")
+    finally:
+        paho_stop(v5)
+        drop()
