@@ -170,9 +170,11 @@ text_part(HeapTuple tup, TupleDesc desc, int col, const char **ptr, uint32 *len)
 /*
  * Read up to RELAY_BATCH unpublished rows (not in 'exclude') and append
  * them to the ring while they fit.  Rows larger than the whole ring are
- * added to 'oversized'.  Returns how many entries were appended.
+ * added to 'oversized'.  Returns true when a row did not fit although
+ * nothing was appended: the space the published rows still hold is free
+ * once this cycle commits, and the next cycle should come at once.
  */
-static int
+static bool
 read_and_hand_over(const SeqList *exclude, SeqList *oversized)
 {
 	Datum		args[2];
@@ -181,6 +183,7 @@ read_and_hand_over(const SeqList *exclude, SeqList *oversized)
 	uint64		w = pg_atomic_read_u64(&mqdb_event_ring->write_pos);
 	uint64		size = mqdb_event_ring->size;
 	int			pushed = 0;
+	bool		retry = false;
 	uint64		i;
 
 	if (select_plan == NULL)
@@ -223,7 +226,11 @@ read_and_hand_over(const SeqList *exclude, SeqList *oversized)
 			continue;
 		}
 		if (w + len - free_pos > size)
-			break;				/* full: the rest waits for the next cycle */
+		{
+			/* Full: the rest waits for the next cycle. */
+			retry = pushed == 0;
+			break;
+		}
 		h.len = (uint32) len;
 		mqdb_event_ring_write(w, &h, sizeof(h));
 		mqdb_event_ring_write(w + sizeof(h), topic, h.topic_len);
@@ -240,14 +247,15 @@ read_and_hand_over(const SeqList *exclude, SeqList *oversized)
 		pg_atomic_write_u64(&mqdb_event_ring->write_pos, w);
 		mqdb_wake_worker();
 	}
-	return pushed;
+	return retry;
 }
 
 /*
  * One cycle (see the file header).  Never throws: an error is logged, the
- * transaction rolled back, and the next cycle tries again.
+ * transaction rolled back, and the next cycle tries again.  Returns true
+ * when the next cycle should not wait for a wake-up.
  */
-static void
+static bool
 relay_cycle(void)
 {
 	MemoryContext cxt = CurrentMemoryContext;
@@ -255,6 +263,7 @@ relay_cycle(void)
 	uint64		read_pos = pg_atomic_read_u64(&mqdb_event_ring->read_pos);
 	uint64		write_pos = pg_atomic_read_u64(&mqdb_event_ring->write_pos);
 	volatile bool done = false;
+	volatile bool again = false;
 
 	PG_TRY();
 	{
@@ -291,7 +300,7 @@ relay_cycle(void)
 				published.count = 0;
 			}
 			if (read_pos == write_pos)
-				(void) read_and_hand_over(&published, &oversized);
+				again = read_and_hand_over(&published, &oversized);
 			delete_rows(&published);
 			delete_rows(&oversized);
 			SPI_finish();
@@ -320,6 +329,7 @@ relay_cycle(void)
 	 */
 	if (done)
 		pg_atomic_write_u64(&mqdb_event_ring->free_pos, read_pos);
+	return done && again;
 }
 
 void
@@ -370,9 +380,16 @@ mqdb_event_relay_main(Datum main_arg)
 
 	for (;;)
 	{
+		bool		again;
+
 		MemoryContextSwitchTo(cxt);
-		relay_cycle();
+		again = relay_cycle();
 		MemoryContextReset(cxt);
+		if (again)
+		{
+			CHECK_FOR_INTERRUPTS();
+			continue;
+		}
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 BACKSTOP_MS, PG_WAIT_EXTENSION);

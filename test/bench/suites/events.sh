@@ -7,6 +7,7 @@
 #            $DB/bench_events/events/#.  Both: test/bench/event_lat.c.
 
 BENCH_SUITES+=(events)
+BENCH_ALL+=(events)
 
 BENCH_EVENTS_RATE=${BENCH_EVENTS_RATE:-1000}
 BENCH_EVENTS_WRITERS=${BENCH_EVENTS_WRITERS:-8}
