@@ -466,6 +466,7 @@ main(int argc, char **argv)
 	if (is_notify())
 	{
 		listener = pg_connect();
+		pg_exec(listener, "SET client_min_messages = warning");
 		pg_exec(listener, "CREATE TABLE IF NOT EXISTS bench_notify (k bigint)");
 		pg_exec(listener, "TRUNCATE bench_notify");
 		pg_exec(listener, "LISTEN bench_events");

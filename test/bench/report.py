@@ -295,12 +295,13 @@ def build_section(args, spec, records, meta):
             rows.append(row)
     lines.append(md_table(["scenario", "broker", "runs ok"] + [c[1] for c in detail_cols], rows))
     lines += ["", "### Where the time goes", ""]
-    lines.append("Broker CPU near 1.00 with the load generator below "
-                 f"{LOADER_BOUND:.2f} means the broker was the bottleneck; both well below "
-                 "1.00 means the window (not either process) limited the run. The loader "
-                 "ceiling (delivered/s divided by the loader's CPU) estimates the rate at "
-                 "which the load generator itself would saturate its CPU: a subject faster "
-                 "than that cannot be measured on this machine, only bounded.")
+    if any("broker_cpu" in r["result"] for r in records):
+        lines.append("Broker CPU near 1.00 with the load generator below "
+                     f"{LOADER_BOUND:.2f} means the broker was the bottleneck; both well below "
+                     "1.00 means the window (not either process) limited the run. The loader "
+                     "ceiling (delivered/s divided by the loader's CPU) estimates the rate at "
+                     "which the load generator itself would saturate its CPU: a subject faster "
+                     "than that cannot be measured on this machine, only bounded.")
     for sc in spec:
         prof = os.path.join(args.profiles, f"{args.section}.profile-{sc['name']}.txt")
         if os.path.exists(prof):
