@@ -32,8 +32,8 @@ void
 mqdb_event_guc_init(void)
 {
 	DefineCustomIntVariable("mqdb.event_buffer_size",
-							"Sets the size of the shared memory through which change events pass to the broker.",
-							"A change event larger than this is not published.",
+							gettext_noop("Sets the size of the shared memory through which change events pass to the broker."),
+							gettext_noop("A change event larger than this is not published."),
 							&mqdb_event_buffer_size,
 							8192, 64, 1024 * 1024,
 							PGC_POSTMASTER, GUC_UNIT_KB,

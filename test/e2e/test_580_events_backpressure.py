@@ -76,3 +76,38 @@ def test_stalled_and_absent_subscribers_bound_the_outbox_and_broker_memory():
         paho_stop(paho_client(V311, client_id=away_id, clean=True))     # end the session
         server.set_config("mqdb.max_queued_bytes", None)
         drop()
+
+
+def restart_with(setting, value):
+    if value is None:
+        server.psql(f"ALTER SYSTEM RESET {setting}")
+    else:
+        server.psql(f"ALTER SYSTEM SET {setting} = '{value}'")
+    server.stop()
+    server.start()
+    server.wait_listening()
+
+
+def test_an_event_larger_than_the_ring_is_logged_and_does_not_block_the_others():
+    drop()
+    restart_with("mqdb.event_buffer_size", "64kB")
+    sub = None
+    try:
+        if server.scalar("SHOW mqdb.event_buffer_size") != "64kB":
+            raise TestFailure("mqdb.event_buffer_size did not take effect")
+        sub = paho_client()
+        paho_subscribe(sub, f"$DB/{ENTITY}/events/#", qos=1)
+        offset = server.log_offset()
+        server.psql(f"""SELECT mqdb.create('{ENTITY}', jsonb_build_object('id', 'big', 'pad', repeat('x', 100000)))""")
+        server.psql(f"""SELECT mqdb.create('{ENTITY}', '{{"id": "after"}}')""")
+        msg = paho_wait(sub, "the event after the oversized one", timeout=10)
+        if json.loads(msg.payload)["id"] != "after":
+            raise TestFailure(f"unexpected event {msg.payload[:200]!r}")
+        server.wait_for_log(offset, "is not published: it is larger than mqdb.event_buffer_size")
+        wait_until(lambda: server.scalar("SELECT count(*) FROM mqdb.outbox") == "0", timeout=10,
+                   what="the outbox to be emptied")
+    finally:
+        if sub:
+            paho_stop(sub)
+        restart_with("mqdb.event_buffer_size", None)
+        drop()
