@@ -9,25 +9,13 @@ emptied once the events are out.
 import json
 
 from conformance import CliSub, paho_client, paho_stop, paho_subscribe, paho_wait
-from mqdb_e2e import TestFailure, server, wait_until
+from events_util import drop, wait_outbox_empty
+from mqdb_e2e import TestFailure, server
 from mqtt_raw import V311, V5
 
 # spec §5.2: entity:id -> partition
 VECTORS = [("users", "123", 4), ("orders", "42", 6), ("users", "1", 7),
            ("orders", "123", 1), ("diagrams", "abc", 6), ("items", "x", 4)]
-
-
-def drop(*entities):
-    for e in entities:
-        server.psql(f"SELECT mqdb.drop_entity(name) FROM mqdb.entity WHERE name = '{e}'")
-
-
-def outbox_rows():
-    return int(server.scalar("SELECT count(*) FROM mqdb.outbox"))
-
-
-def wait_outbox_empty(timeout=10):
-    wait_until(lambda: outbox_rows() == 0, timeout=timeout, what="the outbox to be emptied")
 
 
 def received(client, n, what):
@@ -41,15 +29,24 @@ def origin_of(msg):
     return [v for k, v in users if k == "x-origin-client-id"]
 
 
+def subscribers(v5_filter, v3_filter, cli_fmt):
+    """paho MQTT 5, paho MQTT 3.1.1 and mosquitto_sub (MQTT 5), subscribed at QoS 1."""
+    v5, v3 = paho_client(V5), paho_client(V311)
+    paho_subscribe(v5, v5_filter, qos=1)
+    paho_subscribe(v3, v3_filter, qos=1)
+    return v5, v3, CliSub(V5, "-t", v3_filter, "-q", "1", fmt=cli_fmt)
+
+
+def stop_all(v5, v3, cli):
+    paho_stop(v5)
+    paho_stop(v3)
+    cli.stop()
+
+
 def test_psql_writes_reach_entity_and_wildcard_subscribers_with_spec_topics():
     drop("users", "orders", "diagrams", "items")
-    v5 = paho_client(V5)
-    v3 = paho_client(V311)
-    cli = None
+    v5, v3, cli = subscribers("$DB/users/events/#", "$DB/+/events/#", "MSG %t %q %r %p")
     try:
-        paho_subscribe(v5, "$DB/users/events/#", qos=1)
-        paho_subscribe(v3, "$DB/+/events/#", qos=1)
-        cli = CliSub(V5, "-t", "$DB/+/events/#", "-q", "1", fmt="MSG %t %q %r %p")
         for entity, rid, _ in VECTORS:
             server.psql(f"""SELECT mqdb.create('{entity}', '{{"id": "{rid}", "n": 1}}')""")
         # Every event, in commit order, on $DB/{entity}/events/p{n}/{id}.
@@ -78,22 +75,14 @@ def test_psql_writes_reach_entity_and_wildcard_subscribers_with_spec_topics():
             raise TestFailure("an event without a writer client id carries x-origin-client-id")
         wait_outbox_empty()
     finally:
-        paho_stop(v5)
-        paho_stop(v3)
-        if cli:
-            cli.stop()
+        stop_all(v5, v3, cli)
         drop("users", "orders", "diagrams", "items")
 
 
 def test_update_and_delete_events_carry_the_writer_and_origin_client_id():
     drop("users")
-    v5 = paho_client(V5)
-    v3 = paho_client(V311)
-    cli = None
+    v5, v3, cli = subscribers("$DB/users/events/#", "$DB/users/events/#", "MSG %t %P")
     try:
-        paho_subscribe(v5, "$DB/users/events/#", qos=1)
-        paho_subscribe(v3, "$DB/users/events/#", qos=1)
-        cli = CliSub(V5, "-t", "$DB/users/events/#", "-q", "1", fmt="MSG %t %P")
         # An index creates the entity table without writing a record.
         server.psql("""SELECT mqdb.add_index('users', '{"fields": ["name"]}')""")
         server.psql("""INSERT INTO mqdb_data.users (data) VALUES ('{"id": "1", "name": "Ann"}')""")
@@ -126,10 +115,7 @@ def test_update_and_delete_events_carry_the_writer_and_origin_client_id():
             raise TestFailure(f"mosquitto_sub saw these user properties: {lines}")
         wait_outbox_empty()
     finally:
-        paho_stop(v5)
-        paho_stop(v3)
-        if cli:
-            cli.stop()
+        stop_all(v5, v3, cli)
         drop("users")
 
 

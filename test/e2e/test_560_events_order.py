@@ -1,12 +1,12 @@
 """Events of one record arrive in commit order under concurrent writers,
 each exactly once, and the outbox is emptied behind them (spec §5.2)."""
-import json
 import os
 import subprocess
 import threading
 
-from conformance import paho_client, paho_stop, paho_subscribe, paho_wait
-from mqdb_e2e import PSQL, TestFailure, server, wait_until
+from conformance import paho_client, paho_stop, paho_subscribe
+from events_util import drop as drop_entities, events, expect_no_more, wait_outbox_empty
+from mqdb_e2e import PSQL, TestFailure, server
 from mqtt_raw import V311, V5
 
 ENTITY = "e2e_order"
@@ -16,7 +16,7 @@ UPDATES = 150       # per writer
 
 
 def drop():
-    server.psql(f"SELECT mqdb.drop_entity(name) FROM mqdb.entity WHERE name = '{ENTITY}'")
+    drop_entities(ENTITY)
 
 
 def writer(n, errors):
@@ -38,10 +38,6 @@ def writer(n, errors):
         errors.append(res.stderr)
 
 
-def collect(client, n, what):
-    return [json.loads(paho_wait(client, f"{what} #{i + 1}", timeout=20).payload) for i in range(n)]
-
-
 def test_events_of_each_record_arrive_in_commit_order_under_concurrent_writers():
     drop()
     v5 = paho_client(V5)
@@ -61,11 +57,11 @@ def test_events_of_each_record_arrive_in_commit_order_under_concurrent_writers()
             raise TestFailure(f"a writer failed: {errors[0]}")
         total = len(IDS) + WRITERS * UPDATES
         for client, what in ((v5, "MQTT 5 event"), (v3, "MQTT 3.1.1 event")):
-            events = [e for e in collect(client, total, what) if e["entity"] == ENTITY]
-            if len(events) != total:
-                raise TestFailure(f"{what}: {len(events)} events of {ENTITY}, expected {total}")
+            got = [e for e in events(client, total, what) if e["entity"] == ENTITY]
+            if len(got) != total:
+                raise TestFailure(f"{what}: {len(got)} events of {ENTITY}, expected {total}")
             per_id = {}
-            for e in events:
+            for e in got:
                 per_id.setdefault(e["id"], []).append(e)
             for rid, evs in per_id.items():
                 versions = [e["data"]["_version"] for e in evs]
@@ -81,8 +77,7 @@ def test_events_of_each_record_arrive_in_commit_order_under_concurrent_writers()
                     raise TestFailure(f"{rid}: last event v{evs[-1]['data']['_version']}, table v{final[rid]}")
         if not v5.messages.empty():
             raise TestFailure("more events than writes (duplicates without a crash)")
-        wait_until(lambda: server.scalar("SELECT count(*) FROM mqdb.outbox") == "0",
-                   timeout=10, what="the outbox to be emptied")
+        wait_outbox_empty()
     finally:
         paho_stop(v5)
         paho_stop(v3)
@@ -110,7 +105,7 @@ def test_the_outbox_does_not_pile_up_under_a_steady_stream():
                        PGUSER="postgres", PGDATABASE="postgres")
             subprocess.run([PSQL, "-XAtq", "-v", "ON_ERROR_STOP=1"], input=stmts, check=True,
                            capture_output=True, text=True, env=env)
-            got = collect(v5, 2000, "event")
+            got = events(v5, 2000, "event")
         finally:
             stop.set()
             t.join()
@@ -118,8 +113,7 @@ def test_the_outbox_does_not_pile_up_under_a_steady_stream():
             raise TestFailure("not every create was published once")
         if not samples or max(samples) > 500:
             raise TestFailure(f"the outbox grew to {max(samples) if samples else '?'} rows while events flowed")
-        wait_until(lambda: server.scalar("SELECT count(*) FROM mqdb.outbox") == "0",
-                   timeout=10, what="the outbox to be emptied")
+        wait_outbox_empty()
     finally:
         paho_stop(v5)
         drop()
@@ -134,20 +128,14 @@ def test_a_burst_from_one_statement_arrives_once_in_sequence_order():
         paho_subscribe(v5, f"$DB/{ENTITY}/events/#", qos=1)
         server.psql(f"""INSERT INTO mqdb_data.{ENTITY} (data)
                         SELECT jsonb_build_object('id', 'b' || i, 'n', i) FROM generate_series(1, 3000) i""")
-        got = collect(v5, 3000, "burst event")
+        got = events(v5, 3000, "burst event")
         if [e["data"]["n"] for e in got] != list(range(1, 3001)):
             raise TestFailure("the burst's events are duplicated, missing or out of order")
         seqs = [e["sequence"] for e in got]
         if seqs != sorted(seqs):
             raise TestFailure("the burst's events are not in sequence order")
-        try:
-            extra = paho_wait(v5, "a duplicate", timeout=1.5)
-        except AssertionError:
-            extra = None
-        if extra is not None:
-            raise TestFailure(f"an event was published twice: {extra.payload[:100]!r}")
-        wait_until(lambda: server.scalar("SELECT count(*) FROM mqdb.outbox") == "0",
-                   timeout=10, what="the outbox to be emptied")
+        expect_no_more(v5)
+        wait_outbox_empty()
     finally:
         paho_stop(v5)
         drop()

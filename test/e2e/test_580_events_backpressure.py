@@ -7,6 +7,7 @@ import socket
 
 import mqtt_raw
 from conformance import paho_client, paho_stop, paho_subscribe, paho_wait, uid
+from events_util import drop as drop_entities, wait_outbox_empty
 from mqdb_e2e import TestFailure, server, wait_until
 from mqtt_raw import V311
 
@@ -16,7 +17,7 @@ PAD = 1000                      # bytes of filler per record: ~40 MB of events
 
 
 def drop():
-    server.psql(f"SELECT mqdb.drop_entity(name) FROM mqdb.entity WHERE name = '{ENTITY}'")
+    drop_entities(ENTITY)
 
 
 def rss_anon_kb(pid):
@@ -104,8 +105,7 @@ def test_an_event_larger_than_the_ring_is_logged_and_does_not_block_the_others()
         if json.loads(msg.payload)["id"] != "after":
             raise TestFailure(f"unexpected event {msg.payload[:200]!r}")
         server.wait_for_log(offset, "is not published: it is larger than mqdb.event_buffer_size")
-        wait_until(lambda: server.scalar("SELECT count(*) FROM mqdb.outbox") == "0", timeout=10,
-                   what="the outbox to be emptied")
+        wait_outbox_empty()
     finally:
         if sub:
             paho_stop(sub)
