@@ -170,7 +170,6 @@ mqdb_event_relay_poll(void)
 	/* Done reading those bytes before the relay may overwrite them. */
 	pg_memory_barrier();
 	pg_atomic_write_u64(&mqdb_event_ring->read_pos, r);
-	pg_atomic_fetch_add_u64(&mqdb_event_ring->published, n);
 	mqdb_event_relay_wake();
 	if (r < w && retry_at == 0)
 		SetLatch(MyLatch);

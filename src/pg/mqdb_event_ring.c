@@ -74,7 +74,6 @@ ring_shmem_startup(void)
 		pg_atomic_init_u64(&mqdb_event_ring->write_pos, 0);
 		pg_atomic_init_u64(&mqdb_event_ring->read_pos, 0);
 		pg_atomic_init_u64(&mqdb_event_ring->free_pos, 0);
-		pg_atomic_init_u64(&mqdb_event_ring->published, 0);
 		mqdb_event_ring->size = ring_data_size();
 	}
 	LWLockRelease(AddinShmemInitLock);

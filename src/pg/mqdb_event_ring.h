@@ -45,7 +45,6 @@ typedef struct MqdbEventRing
 	pg_atomic_uint64 write_pos; /* producer's */
 	pg_atomic_uint64 read_pos;	/* consumer's */
 	pg_atomic_uint64 free_pos;	/* producer's */
-	pg_atomic_uint64 published; /* events published since the server started */
 	Oid			extension;		/* producer's: the mqdb extension (pg_extension
 								 * oid) whose outbox the entries come from */
 	uint64		size;			/* bytes in data[], a multiple of 8 */
