@@ -125,7 +125,6 @@ mqdb_event_relay_poll(void)
 	uint64		r;
 	uint64		w;
 	uint64		n = 0;
-
 	uint32		threshold = Max(mqdb_max_queued_messages / 2, 1);
 	int64		now = mq_now_ms();
 
