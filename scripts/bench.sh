@@ -10,7 +10,9 @@
 #                counts, loss accounting, idle connections)
 #   mqtt         mqdb's broker vs Debian's mosquitto (issue 3 targets)
 #   mqtt-sanity  mosquitto vs mosquitto: the harness itself is fair
-#   all          check, then mqtt
+#   events       commit -> change-event delivery latency at 1,000 commits/s,
+#                mqdb's events vs LISTEN/NOTIFY on the same server (issue 5)
+#   all          check, events, mqtt
 #
 # Environment: BENCH_RUNS (5), BENCH_DURATION (5 s), BENCH_WARMUP (1 s),
 # BENCH_WINDOW (256), BENCH_IDLE_CONNS (10000), BENCH_RESULTS (the results

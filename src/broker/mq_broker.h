@@ -282,6 +282,14 @@ extern mq_err mq_broker_restore_subscription(mq_broker *b, const uint8_t *client
 extern mq_err mq_broker_publish(mq_broker *b, const mq_message_spec *msg);
 
 /*
+ * After mq_broker_publish: the longest queue of a connected subscriber the
+ * message joined (0 when every connected subscriber could take it at once).
+ * An embedder publishing faster than clients could (change events, say)
+ * paces itself by it instead of overflowing those queues.
+ */
+extern uint32_t mq_broker_publish_backlog(const mq_broker *b);
+
+/*
  * Deliver a message to the session of one client, whatever it subscribed
  * to: now if connected, queued (QoS > 0) if offline.  MQ_ERR_NOT_FOUND if
  * there is no such session.

@@ -197,6 +197,7 @@ struct mq_broker
 	uint64_t	next_serial;
 	uint64_t	assigned_ids;
 	mq_broker_stats stats;
+	uint32_t	publish_backlog;	/* see mq_broker_publish_backlog */
 
 	/* timed work */
 	int64_t		next_sweep_ms;

@@ -361,6 +361,9 @@ mq_deliver(mq_broker *b, mq_session *s, mq_msg *m, uint8_t qos, bool retain,
 	}
 	else
 		start_delivery(s, d, shapeable);
+	/* A connected subscriber falling behind: tell mq_broker_publish's caller. */
+	if (c != NULL && s->queue_count > b->publish_backlog)
+		b->publish_backlog = s->queue_count;
 }
 
 void

@@ -461,11 +461,18 @@ mq_broker_publish(mq_broker *b, const mq_message_spec *spec)
 
 	if (m == NULL)
 		return MQ_ERR_INVALID;
+	b->publish_backlog = 0;
 	if (spec->retain && b->cfg.retain_available)
 		mq_retain_store_set(b, m);
 	(void) mq_route(b, m, 0);
 	mq_msg_unref(m);
 	return MQ_OK;
+}
+
+uint32_t
+mq_broker_publish_backlog(const mq_broker *b)
+{
+	return b->publish_backlog;
 }
 
 mq_err

@@ -17,6 +17,8 @@
 #include "pg/mqdb_catalog.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_shmem.h"
+#include "pg/mqdb_event_relay.h"
+#include "pg/mqdb_event_ring.h"
 #include "pg/mqdb_store_shmem.h"
 #include "pg/mqdb_store_worker.h"
 #include "pg/mqdb_worker.h"
@@ -50,4 +52,6 @@ _PG_init(void)
 	mqdb_store_shmem_init();
 	mqdb_worker_register();
 	mqdb_store_worker_register();
+	mqdb_event_ring_shmem_init();
+	mqdb_event_relay_register();
 }

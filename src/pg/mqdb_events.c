@@ -60,6 +60,7 @@
 
 #include "common/mq_dbrules.h"
 #include "pg/mqdb_entity.h"
+#include "pg/mqdb_event_ring.h"
 #include "pg/mqdb_events.h"
 #include "pg/mqdb_shmem.h"
 #include "pg/mqdb_store_guc.h"
@@ -89,6 +90,9 @@ events_xact_callback(XactEvent event, void *arg)
 
 	if (event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 	{
+		/* This transaction wrote events: the relay publishes them now. */
+		if (notify_mode != NOTIFY_UNDECIDED)
+			mqdb_event_relay_wake();
 		if (notify_mode == NOTIFY_BY_WORKER && mqdb_store_shared != NULL)
 		{
 			pg_atomic_write_u32(&mqdb_store_shared->notify_pending, 1);

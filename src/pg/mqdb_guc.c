@@ -19,6 +19,7 @@
 
 #include "broker/mq_broker.h"
 #include "net/mq_listen.h"
+#include "pg/mqdb_event_ring.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_requests_guc.h"
 #include "pg/mqdb_store_guc.h"
@@ -211,6 +212,7 @@ mqdb_guc_init(void)
 	define_broker_limits();
 	mqdb_store_guc_init();
 	mqdb_requests_guc_init();
+	mqdb_event_guc_init();
 
 	MarkGUCPrefixReserved("mqdb");
 }

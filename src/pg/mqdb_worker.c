@@ -19,12 +19,15 @@
  *		hand the new limits to the broker
  *	 4. lifecycle: check the extension exists (found: load the broker's
  *		saved state; dropped: close everything), (re)try binding
- *	 5. the broker's turn (mqdb_broker_run): dispatch ready sockets, run
+ *	 5. publish the change events the relay worker handed over
+ *		(mqdb_event_relay_poll: shared memory only, no query), once the
+ *		saved sessions are loaded so that offline subscribers get them
+ *	 6. the broker's turn (mqdb_broker_run): dispatch ready sockets, run
  *		timed work, write all pending output, finish deferred closes --
  *		pure code, never throws
- *	 6. write the broker's journal of state changes in one transaction
+ *	 7. write the broker's journal of state changes in one transaction
  *		(mqdb_store_flush), with no broker code on the stack
- *	 7. publish counters to shared memory, reset the loop memory context
+ *	 8. publish counters to shared memory, reset the loop memory context
  *
  * Errors.  No ERROR may escape from the loop: the places that touch the
  * catalogs or tables catch it, log it and carry on.  Pure code reports
@@ -58,6 +61,7 @@
 #include "net/mq_ev.h"
 #include "net/mq_server.h"
 #include "pg/mqdb_broker.h"
+#include "pg/mqdb_event_relay.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_log.h"
 #include "pg/mqdb_requests.h"
@@ -424,6 +428,7 @@ next_wait_timeout(void)
 	int			timer = mq_ev_next_timeout(bw.loop);
 	long		broker = mqdb_broker_wait_ms();
 	long		requests = mqdb_requests_wait_ms();
+	long		events = mqdb_event_relay_wait_ms();
 
 	if (bw.extension_ready && !bw.listening && bw.bound_addresses != NULL &&
 		bw.bound_addresses[0] != '\0' && bw.next_bind_attempt_ms - now < wait)
@@ -434,6 +439,8 @@ next_wait_timeout(void)
 		wait = broker;
 	if (requests >= 0 && requests < wait)
 		wait = requests;
+	if (events >= 0 && events < wait)
+		wait = events;
 	return wait < 0 ? 0 : (long) wait;
 }
 
@@ -477,6 +484,8 @@ mqdb_worker_main(Datum main_arg)
 	{
 		MemoryContextSwitchTo(bw.loop_ctx);
 		maintain_lifecycle(mqdb_take_wake_reasons());
+		if (bw.extension_ready)
+			mqdb_event_relay_poll();
 		mqdb_broker_run();
 		mqdb_requests_poll();
 		if (bw.extension_ready)

@@ -228,10 +228,21 @@ DETAIL_COLUMNS = [
     ("loader_cpu", "loader CPU (max)", "max"),
     ("other_cpu", "other CPU (max)", "max"),
     ("loader_ceiling", "loader ceiling msg/s", "median"),
+    ("send_lat_p99_us", "send->recv p99 µs", "median"),
+    ("commit_p99_us", "commit p99 µs", "median"),
+    ("late_sends", "late sends (sum)", "sum"),
+    ("machine_cpu", "machine CPU (max)", "max"),
 ]
 
 RAW_COLUMNS = ["published", "delivered", "lost", "dup", "lat_p99_us", "rss_per_conn_b",
-               "pss_per_conn_b", "alive", "loader_cpu", "broker_cpu", "other_cpu"]
+               "pss_per_conn_b", "alive", "loader_cpu", "broker_cpu", "other_cpu",
+               "send_lat_p99_us", "commit_p99_us", "machine_cpu"]
+
+
+def present_columns(records, columns, key=lambda c: c):
+    """The columns some run of this section reports (suites measure different things)."""
+    seen = {k for r in records for k in r["result"]}
+    return [c for c in columns if key(c) in seen]
 
 
 def md_table(header, rows):
@@ -269,6 +280,8 @@ def build_section(args, spec, records, meta):
         lines += ["", "Notes:", ""] + notes
     lines += ["", "### Machine and method", ""]
     lines += [f"- {k}: {v}" for k, v in meta]
+    detail_cols = present_columns(records, DETAIL_COLUMNS, key=lambda c: c[0])
+    raw_cols = present_columns(records, RAW_COLUMNS)
     lines += ["", "### Details (medians over the completed runs)", ""]
     rows = []
     for sc in spec:
@@ -277,17 +290,18 @@ def build_section(args, spec, records, meta):
             runs = e[col]
             ok = sum(1 for r in runs if r["result"].get("ok"))
             row = [sc["name"], system, f"{ok}/{len(runs)}"]
-            for key, _, how in DETAIL_COLUMNS:
+            for key, _, how in detail_cols:
                 row.append(fmt(column_summary(runs, key, how), key))
             rows.append(row)
-    lines.append(md_table(["scenario", "broker", "runs ok"] + [c[1] for c in DETAIL_COLUMNS], rows))
+    lines.append(md_table(["scenario", "broker", "runs ok"] + [c[1] for c in detail_cols], rows))
     lines += ["", "### Where the time goes", ""]
-    lines.append("Broker CPU near 1.00 with the load generator below "
-                 f"{LOADER_BOUND:.2f} means the broker was the bottleneck; both well below "
-                 "1.00 means the window (not either process) limited the run. The loader "
-                 "ceiling (delivered/s divided by the loader's CPU) estimates the rate at "
-                 "which the load generator itself would saturate its CPU: a subject faster "
-                 "than that cannot be measured on this machine, only bounded.")
+    if any("broker_cpu" in r["result"] for r in records):
+        lines.append("Broker CPU near 1.00 with the load generator below "
+                     f"{LOADER_BOUND:.2f} means the broker was the bottleneck; both well below "
+                     "1.00 means the window (not either process) limited the run. The loader "
+                     "ceiling (delivered/s divided by the loader's CPU) estimates the rate at "
+                     "which the load generator itself would saturate its CPU: a subject faster "
+                     "than that cannot be measured on this machine, only bounded.")
     for sc in spec:
         prof = os.path.join(args.profiles, f"{args.section}.profile-{sc['name']}.txt")
         if os.path.exists(prof):
@@ -306,12 +320,12 @@ def build_section(args, spec, records, meta):
         ok = bool(res.get("ok"))
         row = [r["scenario"], r["run"], r["system"], "yes" if ok else "no"]
         metric = next((sc["metric"] for sc in spec if sc["name"] == r["scenario"]), None)
-        for key in [metric] + RAW_COLUMNS:
+        for key in [metric] + raw_cols:
             v = res.get(key) if key else None
             row.append(fmt(float(v), key) if ok and isinstance(v, (int, float)) else "")
         row.append(res.get("error", ""))
         rows.append(row)
-    lines.append(md_table(["scenario", "run", "broker", "ok", "primary metric"] + RAW_COLUMNS
+    lines.append(md_table(["scenario", "run", "broker", "ok", "primary metric"] + raw_cols
                           + ["error"], rows))
     lines += ["", f"<!-- bench:{args.section} end -->"]
     return "\n".join(lines) + "\n", evals

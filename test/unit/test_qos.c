@@ -328,6 +328,49 @@ test_qos_downgrade_and_overlap(void)
 	fx_free(&f);
 }
 
+/* mq_broker_publish_backlog: queued deliveries of connected subscribers only. */
+static void
+test_publish_backlog_of_connected_subscribers(void)
+{
+	fx			f;
+	fx_conn    *sub;
+	fx_conn    *away;
+	mq_message_spec msg;
+	int			i;
+
+	fx_init(&f);
+	f.cfg.max_inflight = 2;
+	fx_apply_config(&f);
+	sub = fx_client(&f, MQ_V5, "sub", true, 0);
+	fx_subscribe(sub, 1, "ev/#", 1, 0);
+	/* An offline session queues too, but holds nobody back. */
+	away = fx_client(&f, MQ_V311, "away", false, 0);
+	fx_subscribe(away, 1, "ev/#", 1, 0);
+	fx_finish_close(away, true);
+	memset(&msg, 0, sizeof(msg));
+	msg.topic = (const uint8_t *) "ev/1";
+	msg.topic_len = 4;
+	msg.payload = (const uint8_t *) "x";
+	msg.payload_len = 1;
+	msg.qos = 1;
+	CHECK_INT(mq_broker_publish(f.b, &msg), MQ_OK);
+	CHECK_INT(mq_broker_publish_backlog(f.b), 0);
+	CHECK_INT(mq_broker_publish(f.b, &msg), MQ_OK);
+	CHECK_INT(mq_broker_publish_backlog(f.b), 0);	/* window of 2: both in flight */
+	for (i = 1; i <= 3; i++)
+	{
+		CHECK_INT(mq_broker_publish(f.b, &msg), MQ_OK);
+		CHECK_INT(mq_broker_publish_backlog(f.b), i);
+	}
+	/* Acknowledgements drain the queue; the next message finds it shorter. */
+	fx_drain(sub);
+	fx_ack(sub, MQ_PKT_PUBACK, 1, 0);
+	fx_ack(sub, MQ_PKT_PUBACK, 2, 0);
+	CHECK_INT(mq_broker_publish(f.b, &msg), MQ_OK);
+	CHECK_INT(mq_broker_publish_backlog(f.b), 2);
+	fx_free(&f);
+}
+
 void
 suite_qos(void)
 {
@@ -340,4 +383,5 @@ suite_qos(void)
 	MQ_RUN(test_outbound_receive_maximum);
 	MQ_RUN(test_inbound_receive_maximum_exceeded);
 	MQ_RUN(test_qos_downgrade_and_overlap);
+	MQ_RUN(test_publish_backlog_of_connected_subscribers);
 }
