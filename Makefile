@@ -32,7 +32,7 @@ REGRESS        = $(sort $(basename $(notdir $(wildcard sql/[0-9][0-9][0-9]_*.sql
 REGRESS_OPTS   = --inputdir=. --encoding=UTF8 --no-locale
 CONTRIB_TESTDB = mqdb_regress
 
-EXTRA_CLEAN = $(DATA_built) regression.diffs regression.out results
+EXTRA_CLEAN = $(DATA_built) regression.diffs regression.out results $(OBJS:.o=.d)
 
 # Bitcode for JIT inlining is of no use to a broker; skip the clang pass.
 override with_llvm = no
@@ -40,6 +40,12 @@ override with_llvm = no
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS as packaged does not track header dependencies (autodepend is off),
+# so a changed struct in a header would leave stale objects behind: have
+# the compiler write them and read them back.
+override CFLAGS += -MMD -MP
+-include $(OBJS:.o=.d)
 
 $(DATA_built): $(INSTALL_PARTS) $(EXTENSION).control
 	cat $(INSTALL_PARTS) > $@
