@@ -27,7 +27,9 @@
  * Wake-ups: a transaction that wrote events sets this worker's latch at
  * commit (mqdb_events.c); the broker sets it after publishing; a backstop
  * timeout covers what announces nothing (prepared transactions committed
- * later).  No sleep or rate limit lies on the path from commit to publish.
+ * later).  An event that comes alone is read at once; after a cycle that
+ * handed over a batch, the next one waits GATHER_US so that a high commit
+ * rate costs fewer, larger cycles.
  *
  * Why a worker of its own: the store worker's TTL sweeps can run long and
  * its NOTIFY relay is rate-limited on purpose; events should wait for
