@@ -379,6 +379,12 @@ mqdb_event_relay_main(Datum main_arg)
 
 	/* A delete lost in a crash only means the event is published again. */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/*
+	 * The statements' array parameters would otherwise get a custom plan at
+	 * every cycle, re-inlining mqdb.event_message() each time; the generic
+	 * plans (primary-key scans) are the right ones for any array.
+	 */
+	SetConfigOption("plan_cache_mode", "force_generic_plan", PGC_SUSET, PGC_S_OVERRIDE);
 	cxt = AllocSetContextCreate(TopMemoryContext, "mqdb events", ALLOCSET_DEFAULT_SIZES);
 
 	SpinLockAcquire(&mqdb_event_ring->mutex);
