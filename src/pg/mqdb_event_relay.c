@@ -380,10 +380,15 @@ mqdb_event_relay_main(Datum main_arg)
 	/* A delete lost in a crash only means the event is published again. */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	/*
-	 * The statements' array parameters would otherwise get a custom plan at
-	 * every cycle, re-inlining mqdb.event_message() each time; the generic
-	 * plans (primary-key scans) are the right ones for any array.
+	 * Both statements walk the outbox's primary key, whatever its size.
+	 * Left to the planner, an outbox analyzed while empty (after a drain)
+	 * gets a full scan and sort, which a backlog then makes slower at
+	 * every cycle, so the backlog grows: rule that out.  And the array
+	 * parameters would otherwise get a custom plan at every cycle,
+	 * re-inlining mqdb.event_message() each time.
 	 */
+	SetConfigOption("enable_seqscan", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("enable_sort", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	SetConfigOption("plan_cache_mode", "force_generic_plan", PGC_SUSET, PGC_S_OVERRIDE);
 	cxt = AllocSetContextCreate(TopMemoryContext, "mqdb events", ALLOCSET_DEFAULT_SIZES);
 
