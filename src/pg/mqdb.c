@@ -2,7 +2,7 @@
  *
  * mqdb.c
  *	  Module entry point: refuses to load outside shared_preload_libraries,
- *	  defines the GUCs, reserves shared memory and registers the broker.
+ *	  defines the GUCs, reserves shared memory and registers the workers.
  *
  * IDENTIFICATION
  *	  src/pg/mqdb.c
@@ -13,6 +13,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "postmaster/bgworker.h"
 
 #include "pg/mqdb_catalog.h"
 #include "pg/mqdb_guc.h"
@@ -26,6 +27,26 @@
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
+
+/*
+ * A static worker connected to mqdb.database, started once recovery is
+ * done and restarted 'restart_s' seconds after it exits with an error.
+ */
+static void
+register_database_worker(const char *function, const char *name, int restart_s)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = restart_s;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "mqdb");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "%s", function);
+	snprintf(worker.bgw_name, BGW_MAXLEN, "%s", name);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "%s", name);
+	RegisterBackgroundWorker(&worker);
+}
 
 void
 _PG_init(void)
@@ -50,8 +71,8 @@ _PG_init(void)
 	mqdb_shmem_init();
 	mqdb_catalog_hooks_init();
 	mqdb_store_shmem_init();
-	mqdb_worker_register();
-	mqdb_store_worker_register();
 	mqdb_event_ring_shmem_init();
-	mqdb_event_relay_register();
+	register_database_worker("mqdb_worker_main", "mqdb broker", 5);
+	register_database_worker("mqdb_store_worker_main", "mqdb store", 5);
+	register_database_worker("mqdb_event_relay_main", "mqdb events", 1);
 }

@@ -341,22 +341,6 @@ relay_cycle(void)
 	return done && again;
 }
 
-void
-mqdb_event_relay_register(void)
-{
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 1;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "mqdb");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "mqdb_event_relay_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "mqdb events");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "mqdb events");
-	RegisterBackgroundWorker(&worker);
-}
-
 static void
 relay_on_exit(int code, Datum arg)
 {

@@ -19,9 +19,6 @@
 
 #include "postgres.h"
 
-/* Register the relay worker; call from _PG_init during preload. */
-extern void mqdb_event_relay_register(void);
-
 /* Entry point named in the worker registration. */
 extern PGDLLEXPORT void mqdb_event_relay_main(Datum main_arg);
 

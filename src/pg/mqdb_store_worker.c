@@ -45,22 +45,6 @@
 #include "pg/mqdb_store_worker.h"
 #include "pg/mqdb_ttl.h"
 
-void
-mqdb_store_worker_register(void)
-{
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "mqdb");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "mqdb_store_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "mqdb store");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "mqdb store");
-	RegisterBackgroundWorker(&worker);
-}
-
 static void
 worker_on_exit(int code, Datum arg)
 {

@@ -13,9 +13,6 @@
 
 #include "postgres.h"
 
-/* Register the store worker; call from _PG_init during preload. */
-extern void mqdb_store_worker_register(void);
-
 /* Entry point named in the worker registration. */
 extern PGDLLEXPORT void mqdb_store_worker_main(Datum main_arg);
 

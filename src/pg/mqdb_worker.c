@@ -96,22 +96,6 @@ typedef struct BrokerWorker
 
 static BrokerWorker bw;
 
-void
-mqdb_worker_register(void)
-{
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "mqdb");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "mqdb_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "mqdb broker");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "mqdb broker");
-	RegisterBackgroundWorker(&worker);
-}
-
 static void
 set_state(MqdbWorkerState state)
 {

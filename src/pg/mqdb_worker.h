@@ -13,9 +13,6 @@
 
 #include "postgres.h"
 
-/* Register the broker worker; call from _PG_init during preload. */
-extern void mqdb_worker_register(void);
-
 /* Entry point named in the worker registration. */
 extern PGDLLEXPORT void mqdb_worker_main(Datum main_arg);
 
