@@ -79,10 +79,10 @@ static const char delete_sql[] =
 "DELETE FROM mqdb.outbox WHERE sequence = ANY ($1)";
 
 static SPIPlanPtr select_plan = NULL;
+static SPIPlanPtr delete_plan = NULL;
 
 /* Events the last read handed over: tells a busy outbox from a quiet one. */
 static int	last_handed_over = 0;
-static SPIPlanPtr delete_plan = NULL;
 
 /* Sequence numbers of outbox rows, for the statements' array parameters. */
 typedef struct SeqList
@@ -365,9 +365,9 @@ mqdb_event_relay_main(Datum main_arg)
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 	/*
 	 * Both statements walk the outbox's primary key, whatever its size.
-	 * Left to the planner, an outbox analyzed while empty (after a drain)
-	 * gets a full scan and sort, which a backlog then makes slower at
-	 * every cycle, so the backlog grows: rule that out.  And the array
+	 * Left to the planner, an outbox planned while empty (after TRUNCATE
+	 * and ANALYZE) gets a full scan and sort, which a backlog then makes
+	 * slower at every cycle, so the backlog grows: rule that out.  And the array
 	 * parameters would otherwise get a custom plan at every cycle,
 	 * re-inlining mqdb.event_message() each time.
 	 */
