@@ -62,6 +62,7 @@
 #include "pg/mqdb_event_relay.h"
 #include "pg/mqdb_event_ring.h"
 #include "pg/mqdb_guc.h"
+#include "pg/mqdb_recover.h"
 #include "pg/mqdb_shmem.h"
 
 #define RELAY_BATCH			1000	/* rows read per cycle */
@@ -322,12 +323,7 @@ relay_cycle(void)
 	}
 	PG_CATCH();
 	{
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(cxt);
-		EmitErrorReport();
-		AbortOutOfAnyTransaction();
-		FlushErrorState();
-		RESUME_INTERRUPTS();
+		mqdb_recover_from_error(cxt);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(cxt);

@@ -43,6 +43,7 @@
 
 #include "broker/mq_hash.h"
 #include "common/mq_time.h"
+#include "pg/mqdb_recover.h"
 #include "pg/mqdb_store.h"
 
 #define MAX_JOURNAL		100000	/* changes kept while writes keep failing */
@@ -375,18 +376,6 @@ end_work(void)
 	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
-/* The autovacuum shape: report, abort, carry on in the caller's context. */
-static void
-recover_from_error(MemoryContext ctx)
-{
-	HOLD_INTERRUPTS();
-	MemoryContextSwitchTo(ctx);
-	EmitErrorReport();
-	AbortOutOfAnyTransaction();
-	FlushErrorState();
-	RESUME_INTERRUPTS();
-}
-
 void
 mqdb_store_flush(void)
 {
@@ -418,7 +407,7 @@ mqdb_store_flush(void)
 	}
 	PG_CATCH();
 	{
-		recover_from_error(oldctx);
+		mqdb_recover_from_error(oldctx);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldctx);
@@ -682,7 +671,7 @@ mqdb_store_load(mq_broker *b)
 	}
 	PG_CATCH();
 	{
-		recover_from_error(oldctx);
+		mqdb_recover_from_error(oldctx);
 		ereport(WARNING,
 				(errmsg("mqdb: could not load the broker state; starting without it")));
 	}

@@ -40,6 +40,7 @@
 
 #include "pg/mqdb_events.h"
 #include "pg/mqdb_guc.h"
+#include "pg/mqdb_recover.h"
 #include "pg/mqdb_store_guc.h"
 #include "pg/mqdb_store_shmem.h"
 #include "pg/mqdb_store_worker.h"
@@ -85,12 +86,7 @@ run_task(TaskFn task, const char *what)
 	}
 	PG_CATCH();
 	{
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(cxt);
-		EmitErrorReport();
-		AbortOutOfAnyTransaction();
-		FlushErrorState();
-		RESUME_INTERRUPTS();
+		mqdb_recover_from_error(cxt);
 		result = 0;
 	}
 	PG_END_TRY();

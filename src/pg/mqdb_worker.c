@@ -64,6 +64,7 @@
 #include "pg/mqdb_event_relay.h"
 #include "pg/mqdb_guc.h"
 #include "pg/mqdb_log.h"
+#include "pg/mqdb_recover.h"
 #include "pg/mqdb_requests.h"
 #include "pg/mqdb_shmem.h"
 #include "pg/mqdb_store.h"
@@ -200,12 +201,7 @@ extension_exists(void)
 	}
 	PG_CATCH();
 	{
-		HOLD_INTERRUPTS();
-		MemoryContextSwitchTo(oldctx);
-		EmitErrorReport();
-		AbortOutOfAnyTransaction();
-		FlushErrorState();
-		RESUME_INTERRUPTS();
+		mqdb_recover_from_error(oldctx);
 		exists = false;
 	}
 	PG_END_TRY();
